@@ -1,0 +1,730 @@
+/**
+ * Every configuration key, declared once as data.
+ *
+ * `ACCOUNT_KEYS` (per account) and `SETTINGS` (global) drive: parsing what the user types
+ * (`/account set a port 5222`, `/set log_level debug`), validation of the config file (with
+ * messages naming the offending path), the JSON schema handed to `conf`, completion and the
+ * man page. Add a key here and everything else follows.
+ */
+
+import os from "node:os";
+import path from "node:path";
+import { UsageError } from "../errors.js";
+import { LOG_LEVELS, type LogLevel } from "../logger.js";
+
+export type ValueType = "string" | "int" | "boolean" | "enum";
+
+/** Extra syntax/semantics of a string value. */
+export type StringFormat =
+  | "jid" // bare JID local@domain
+  | "name" // account name: no whitespace, does not start with "-"
+  | "host" // host name or IP address
+  | "ws-url" // ws:// or wss:// URL
+  | "path" // a file path (typed values: ~ expanded and made absolute)
+  | "command" // a program and its arguments, split like a shell would but never run by one
+  | "fingerprint" // SHA-256 fingerprint, normalised to AA:BB:...
+  | "resource" // XMPP resourcepart
+  | "text"; // any non-empty text (passwords)
+
+export type ConfigValue = string | number | boolean;
+
+export interface KeyDef {
+  readonly key: string;
+  readonly type: ValueType;
+  readonly description: string;
+  /** Default value (absent: no default, the key is simply unset). */
+  readonly default?: ConfigValue;
+  /** How to describe a computed default in docs, e.g. "the bare JID". */
+  readonly defaultText?: string;
+  /** For enums. */
+  readonly values?: readonly string[];
+  /** For ints (inclusive). */
+  readonly min?: number;
+  readonly max?: number;
+  /** For ints: the unit; typed values may use a suffix (ms: 500ms, 10s, 5m, 1h; bytes: 64k, 1m). */
+  readonly unit?: "ms" | "bytes";
+  /** For strings. */
+  readonly format?: StringFormat;
+  /** Never display the value (show "***"); a warning is given when it is stored. */
+  readonly secret?: boolean;
+  /** Must be present (and cannot be unset). */
+  readonly required?: boolean;
+}
+
+export const TRANSPORTS = ["starttls", "tls", "websocket"] as const;
+export type Transport = (typeof TRANSPORTS)[number];
+
+export const ACCOUNT_KEYS = [
+  {
+    key: "jid",
+    type: "string",
+    format: "jid",
+    required: true,
+    description: "The account's bare JID (local@domain).",
+  },
+  {
+    key: "name",
+    type: "string",
+    format: "name",
+    defaultText: "the bare JID",
+    description: "Short name used to refer to the account in commands; unique, no whitespace.",
+  },
+  {
+    key: "password",
+    type: "string",
+    format: "text",
+    secret: true,
+    description:
+      "The password, stored in plain text in the config file (a warning is shown); prefer password_command.",
+  },
+  {
+    key: "password_command",
+    type: "string",
+    format: "command",
+    description:
+      "A program and its arguments that prints the password on its standard output (first line used). " +
+      "Split into words like a shell would (quotes, backslashes) but run without a shell: no variables, globs or pipes.",
+  },
+  {
+    key: "host",
+    type: "string",
+    format: "host",
+    description: "Server host to connect to instead of resolving the JID's domain via DNS SRV.",
+  },
+  {
+    key: "port",
+    type: "int",
+    min: 1,
+    max: 65535,
+    description: "Server port (default: from DNS SRV, else 5222 for starttls and 5223 for tls).",
+  },
+  {
+    key: "transport",
+    type: "enum",
+    values: TRANSPORTS,
+    default: "starttls",
+    description:
+      "How to connect: starttls (TCP, upgraded with STARTTLS), tls (direct TLS, XEP-0368) or websocket (RFC 7395, needs url).",
+  },
+  {
+    key: "url",
+    type: "string",
+    format: "ws-url",
+    description: "WebSocket endpoint (ws:// or wss://) for transport websocket.",
+  },
+  {
+    key: "ca_file",
+    type: "string",
+    format: "path",
+    description: "PEM file of CA certificates to trust instead of the system store.",
+  },
+  {
+    key: "fingerprint",
+    type: "string",
+    format: "fingerprint",
+    description:
+      "Pin the server certificate: SHA-256 of the leaf certificate (DER), 64 hex digits with or without colons.",
+  },
+  {
+    key: "resource",
+    type: "string",
+    format: "resource",
+    default: "jabterm",
+    description: "Resource to request when binding.",
+  },
+  {
+    key: "priority",
+    type: "int",
+    min: -128,
+    max: 127,
+    default: 0,
+    description: "Presence priority (-128..127); negative means never receive messages sent to the bare JID.",
+  },
+  {
+    key: "allow_plaintext",
+    type: "boolean",
+    default: false,
+    description: "Allow authenticating over an unencrypted connection (only ever for testing).",
+  },
+  {
+    key: "enabled",
+    type: "boolean",
+    default: true,
+    description: "Connect this account at start-up.",
+  },
+] as const satisfies readonly KeyDef[];
+
+export const SETTINGS = [
+  {
+    key: "log_level",
+    type: "enum",
+    values: LOG_LEVELS,
+    default: "warn",
+    description: "Minimum level written to the log file.",
+  },
+  {
+    key: "xml_log",
+    type: "boolean",
+    default: false,
+    description: "Log the XML traffic (credentials redacted) to the log file.",
+  },
+  {
+    key: "reconnect_min_delay",
+    type: "int",
+    unit: "ms",
+    min: 0,
+    max: 86_400_000,
+    default: 1000,
+    description: "First delay before reconnecting after a connection loss, in milliseconds.",
+  },
+  {
+    key: "reconnect_max_delay",
+    type: "int",
+    unit: "ms",
+    min: 0,
+    max: 86_400_000,
+    default: 300_000,
+    description: "Upper bound of the exponential reconnect back-off, in milliseconds.",
+  },
+  {
+    key: "drain_timeout",
+    type: "int",
+    unit: "ms",
+    min: 0,
+    max: 86_400_000,
+    default: 10_000,
+    description: "How long headless mode waits at end of input for queued messages to be sent, in milliseconds.",
+  },
+  {
+    key: "max_stanza_size",
+    type: "int",
+    unit: "bytes",
+    min: 65_536,
+    max: 1_073_741_824,
+    default: 1_048_576,
+    description: "Largest incoming stanza accepted, in bytes; a bigger one closes the stream.",
+  },
+] as const satisfies readonly KeyDef[];
+
+export type AccountKey = (typeof ACCOUNT_KEYS)[number]["key"];
+export type SettingKey = (typeof SETTINGS)[number]["key"];
+
+/** An account with defaults applied (as returned by ConfigStore). */
+export interface AccountConfig {
+  jid: string;
+  name: string;
+  password?: string;
+  password_command?: string;
+  host?: string;
+  port?: number;
+  transport: Transport;
+  url?: string;
+  ca_file?: string;
+  fingerprint?: string;
+  resource: string;
+  priority: number;
+  allow_plaintext: boolean;
+  enabled: boolean;
+}
+
+/** An account as stored in the file: only the keys that were set. */
+export type StoredAccount = { jid: string } & Partial<Omit<AccountConfig, "jid">>;
+
+export interface Settings {
+  log_level: LogLevel;
+  xml_log: boolean;
+  reconnect_min_delay: number;
+  reconnect_max_delay: number;
+  drain_timeout: number;
+  max_stanza_size: number;
+}
+
+// Compile-time check that the types above and the tables declare the same keys.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const _accountKeysMatch: Same<keyof AccountConfig, AccountKey> = true;
+const _settingKeysMatch: Same<keyof Settings, SettingKey> = true;
+void _accountKeysMatch;
+void _settingKeysMatch;
+
+export const CONFIG_VERSION = 1;
+
+export type ConfigData = {
+  version?: number;
+  accounts?: StoredAccount[];
+  settings?: Partial<Settings>;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Lookup
+
+const ACCOUNT_BY_KEY = new Map<string, KeyDef>(ACCOUNT_KEYS.map((d) => [d.key, d]));
+const SETTING_BY_KEY = new Map<string, KeyDef>(SETTINGS.map((d) => [d.key, d]));
+
+export function findAccountKey(key: string): KeyDef | undefined {
+  return ACCOUNT_BY_KEY.get(key);
+}
+
+export function findSetting(key: string): KeyDef | undefined {
+  return SETTING_BY_KEY.get(key);
+}
+
+export function isAccountKey(key: string): key is AccountKey {
+  return ACCOUNT_BY_KEY.has(key);
+}
+
+export function isSettingKey(key: string): key is SettingKey {
+  return SETTING_BY_KEY.has(key);
+}
+
+export const ACCOUNT_KEY_NAMES: readonly AccountKey[] = ACCOUNT_KEYS.map((d) => d.key);
+export const SETTING_NAMES: readonly SettingKey[] = SETTINGS.map((d) => d.key);
+
+/** Account defaults (keys that have one). `name` has a computed default (the jid). */
+export function accountDefaults(): Pick<AccountConfig, "transport" | "resource" | "priority" | "allow_plaintext" | "enabled"> {
+  const out: Record<string, ConfigValue> = {};
+  for (const d of ACCOUNT_KEYS as readonly KeyDef[]) if (d.default !== undefined) out[d.key] = d.default;
+  return out as unknown as ReturnType<typeof accountDefaults>;
+}
+
+export function settingDefaults(): Settings {
+  const out: Record<string, ConfigValue> = {};
+  for (const d of SETTINGS as readonly KeyDef[]) if (d.default !== undefined) out[d.key] = d.default;
+  return out as unknown as Settings;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Formats
+
+/** Characters RFC 7622 / XEP-0106 forbid in a localpart, plus whitespace. */
+const JID_RE = /^[^@/\s"&':<>]+@(?:[^@/\s:[\]]+|\[[0-9A-Fa-f:.]+\])$/u;
+const NAME_RE = /^[^\s\p{Cc}-][^\s\p{Cc}]*$/u;
+const HOST_RE = /^[^\s/@\p{Cc}]+$/u;
+const FINGERPRINT_RE = /^(?:[0-9A-Fa-f]{2}:?){31}[0-9A-Fa-f]{2}$/u;
+const RESOURCE_RE = /^[^\p{Cc}]+$/u;
+const TEXT_RE = /^[\s\S]+$/u;
+
+interface FormatSpec {
+  /** JSON-schema pattern (also enforced by our own checks). */
+  pattern?: RegExp;
+  /** What a valid value looks like, for messages: "<key> must be <expect>". */
+  expect: string;
+  maxLength?: number;
+  /** Extra semantic check on an (already normalised or stored) value; returns a problem or undefined. */
+  check?(v: string): string | undefined;
+  /** Normalise a value the user typed (after trimming, except for text). */
+  normalise?(raw: string): string;
+}
+
+function checkWsUrl(v: string): string | undefined {
+  let u: URL;
+  try {
+    u = new URL(v);
+  } catch {
+    return "must be a ws:// or wss:// URL";
+  }
+  if (u.protocol !== "ws:" && u.protocol !== "wss:") return "must be a ws:// or wss:// URL";
+  if (!u.hostname) return "must be a ws:// or wss:// URL with a host";
+  return undefined;
+}
+
+function expandPath(raw: string): string {
+  let p = raw;
+  if (p === "~") p = os.homedir();
+  else if (p.startsWith("~/")) p = path.join(os.homedir(), p.slice(2));
+  return path.resolve(p);
+}
+
+const FORMATS: Record<StringFormat, FormatSpec> = {
+  jid: {
+    pattern: JID_RE,
+    expect: "a bare JID like user@example.org (no resource)",
+    maxLength: 3071,
+    normalise: (raw) => {
+      const at = raw.lastIndexOf("@");
+      return at < 0 ? raw : raw.slice(0, at) + "@" + raw.slice(at + 1).toLowerCase();
+    },
+  },
+  name: {
+    pattern: NAME_RE,
+    expect: "a name without whitespace that does not start with \"-\"",
+    maxLength: 256,
+  },
+  host: { pattern: HOST_RE, expect: "a host name or IP address", maxLength: 255 },
+  "ws-url": {
+    pattern: /^wss?:\/\/\S+$/u,
+    expect: "a ws:// or wss:// URL",
+    check: checkWsUrl,
+    normalise: (raw) => raw.replace(/^[A-Za-z]+:/, (s) => s.toLowerCase()),
+  },
+  path: { pattern: TEXT_RE, expect: "a file path", normalise: expandPath },
+  command: {
+    pattern: TEXT_RE,
+    expect: "a program and its arguments",
+    check: (v) => {
+      try {
+        if (splitCommandLine(v).length === 0) return "must be a program and its arguments";
+      } catch (err) {
+        return `must be a program and its arguments (${(err as Error).message})`;
+      }
+      return undefined;
+    },
+  },
+  fingerprint: {
+    pattern: FINGERPRINT_RE,
+    expect: "a SHA-256 fingerprint: 64 hex digits, with or without colons",
+    normalise: (raw) => normaliseFingerprint(raw) ?? raw,
+  },
+  resource: { pattern: RESOURCE_RE, expect: "a resource without control characters", maxLength: 1023 },
+  text: { pattern: TEXT_RE, expect: "non-empty" },
+};
+
+/**
+ * Normalise a SHA-256 fingerprint to upper-case colon-separated form ("AA:BB:..."), or
+ * undefined if it is not 32 bytes of hex. Accepts colons, spaces and a leading "sha256",
+ * "SHA256 Fingerprint=" (as printed by openssl) etc.
+ */
+export function normaliseFingerprint(raw: string): string | undefined {
+  const s = raw
+    .trim()
+    .replace(/^sha-?256\s*(?:fingerprint)?\s*[=:]?\s*/i, "")
+    .replace(/[\s:]/g, "");
+  if (!/^[0-9A-Fa-f]{64}$/.test(s)) return undefined;
+  return s.toUpperCase().match(/../g)!.join(":");
+}
+
+/**
+ * Split a command line into words like a POSIX shell would (whitespace separates words;
+ * '...' is literal; "..." allows \" \\ \$ \` escapes; a backslash outside quotes escapes the
+ * next character) — but with no expansion of any kind. Throws on an unterminated quote.
+ */
+export function splitCommandLine(s: string): string[] {
+  const words: string[] = [];
+  let cur = "";
+  let inWord = false;
+  let i = 0;
+  while (i < s.length) {
+    const c = s[i]!;
+    if (c === "'") {
+      const end = s.indexOf("'", i + 1);
+      if (end < 0) throw new Error("unterminated single quote");
+      cur += s.slice(i + 1, end);
+      inWord = true;
+      i = end + 1;
+    } else if (c === '"') {
+      i++;
+      let closed = false;
+      while (i < s.length) {
+        const d = s[i]!;
+        if (d === '"') {
+          closed = true;
+          i++;
+          break;
+        }
+        if (d === "\\" && i + 1 < s.length && '"\\$`'.includes(s[i + 1]!)) {
+          cur += s[i + 1];
+          i += 2;
+          continue;
+        }
+        cur += d;
+        i++;
+      }
+      if (!closed) throw new Error("unterminated double quote");
+      inWord = true;
+    } else if (c === "\\") {
+      if (i + 1 >= s.length) throw new Error("trailing backslash");
+      cur += s[i + 1];
+      inWord = true;
+      i += 2;
+    } else if (/\s/.test(c)) {
+      if (inWord) words.push(cur);
+      cur = "";
+      inWord = false;
+      i++;
+    } else {
+      cur += c;
+      inWord = true;
+      i++;
+    }
+  }
+  if (inWord) words.push(cur);
+  return words;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Describing and checking values
+
+/** Short type description for help, completion and the man page, e.g. "integer 1..65535". */
+export function typeText(def: KeyDef): string {
+  switch (def.type) {
+    case "boolean":
+      return "boolean";
+    case "enum":
+      return (def.values ?? []).join("|");
+    case "int": {
+      const unit = def.unit === "ms" ? " (ms)" : def.unit === "bytes" ? " (bytes)" : "";
+      if (def.min !== undefined && def.max !== undefined) return `integer ${def.min}..${def.max}${unit}`;
+      if (def.min !== undefined) return `integer >= ${def.min}${unit}`;
+      if (def.max !== undefined) return `integer <= ${def.max}${unit}`;
+      return `integer${unit}`;
+    }
+    case "string":
+      return def.secret ? "secret string" : def.format && def.format !== "text" ? def.format : "string";
+  }
+}
+
+/** Render a value for display (secrets become "***"). */
+export function formatValue(def: KeyDef, value: ConfigValue | undefined): string {
+  if (value === undefined) return "";
+  if (def.secret) return "***";
+  return String(value);
+}
+
+function intProblem(def: KeyDef): string {
+  const what = def.unit === "ms" ? "a number of milliseconds" : def.unit === "bytes" ? "a number of bytes" : "an integer";
+  if (def.min !== undefined && def.max !== undefined) return `must be ${what} between ${def.min} and ${def.max}`;
+  if (def.min !== undefined) return `must be ${what} >= ${def.min}`;
+  if (def.max !== undefined) return `must be ${what} <= ${def.max}`;
+  return `must be ${what}`;
+}
+
+/**
+ * Check a typed value (from the file, or after parsing) against a key's declaration.
+ * Returns a problem phrase ("must be ...") or undefined.
+ */
+export function checkValue(def: KeyDef, value: unknown): string | undefined {
+  switch (def.type) {
+    case "boolean":
+      return typeof value === "boolean" ? undefined : "must be true or false";
+    case "enum":
+      return typeof value === "string" && (def.values ?? []).includes(value)
+        ? undefined
+        : `must be one of: ${(def.values ?? []).join(", ")}`;
+    case "int":
+      if (typeof value !== "number" || !Number.isSafeInteger(value)) return intProblem(def);
+      if (def.min !== undefined && value < def.min) return intProblem(def);
+      if (def.max !== undefined && value > def.max) return intProblem(def);
+      return undefined;
+    case "string": {
+      const spec = FORMATS[def.format ?? "text"];
+      if (typeof value !== "string" || value.length === 0) return `must be ${spec.expect}`;
+      if (spec.maxLength !== undefined && value.length > spec.maxLength) {
+        return `must be at most ${spec.maxLength} characters`;
+      }
+      if (spec.pattern && !spec.pattern.test(value)) return `must be ${spec.expect}`;
+      return spec.check?.(value);
+    }
+  }
+}
+
+const BOOL_WORDS: Record<string, boolean> = {
+  true: true,
+  yes: true,
+  on: true,
+  "1": true,
+  false: false,
+  no: false,
+  off: false,
+  "0": false,
+};
+
+const UNIT_FACTORS: Record<string, Record<string, number>> = {
+  ms: { "": 1, ms: 1, s: 1000, m: 60_000, min: 60_000, h: 3_600_000 },
+  bytes: { "": 1, b: 1, k: 1024, kb: 1024, kib: 1024, m: 1024 * 1024, mb: 1024 * 1024, mib: 1024 * 1024 },
+};
+
+/** Parse a string the user typed into the key's typed value; throws UsageError("<key> must be ..."). */
+export function parseValue(def: KeyDef, raw: string): ConfigValue {
+  const fail = (problem: string): never => {
+    throw new UsageError(`${def.key} ${problem}`, { key: def.key });
+  };
+  const t = raw.trim();
+  let value: ConfigValue;
+  switch (def.type) {
+    case "boolean": {
+      const b = BOOL_WORDS[t.toLowerCase()];
+      if (b === undefined) return fail("must be true or false");
+      value = b;
+      break;
+    }
+    case "enum": {
+      const v = (def.values ?? []).find((x) => x === t.toLowerCase());
+      if (v === undefined) return fail(`must be one of: ${(def.values ?? []).join(", ")}`);
+      value = v;
+      break;
+    }
+    case "int": {
+      const m = /^([+-]?\d+)\s*([A-Za-z]*)$/.exec(t);
+      const factor = m ? (def.unit ? UNIT_FACTORS[def.unit]?.[m[2]!.toLowerCase()] : m[2] === "" ? 1 : undefined) : undefined;
+      if (!m || factor === undefined) return fail(intProblem(def));
+      value = Number(m[1]) * factor;
+      if (!Number.isSafeInteger(value)) return fail(intProblem(def));
+      break;
+    }
+    case "string": {
+      const spec = FORMATS[def.format ?? "text"];
+      const s = def.format === "text" ? raw : t;
+      if (s.length === 0) return fail(`must not be empty${def.required ? "" : " (use unset to remove it)"}`);
+      value = spec.normalise ? spec.normalise(s) : s;
+      break;
+    }
+  }
+  const problem = checkValue(def, value);
+  if (problem) fail(problem);
+  return value;
+}
+
+export function validateAccountValue<K extends AccountKey>(key: K, raw: string): NonNullable<AccountConfig[K]>;
+export function validateAccountValue(key: string, raw: string): ConfigValue;
+export function validateAccountValue(key: string, raw: string): ConfigValue {
+  const def = findAccountKey(key);
+  if (!def) {
+    throw new UsageError(`unknown account key "${key}"; known keys: ${ACCOUNT_KEY_NAMES.join(", ")}`, { key });
+  }
+  return parseValue(def, raw);
+}
+
+export function validateSetting<K extends SettingKey>(key: K, raw: string): Settings[K];
+export function validateSetting(key: string, raw: string): ConfigValue;
+export function validateSetting(key: string, raw: string): ConfigValue {
+  const def = findSetting(key);
+  if (!def) throw new UsageError(`unknown setting "${key}"; known settings: ${SETTING_NAMES.join(", ")}`, { key });
+  return parseValue(def, raw);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Whole-file validation (our own, so that messages name the offending path precisely)
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/**
+ * Check parsed config-file data; returns a list of problems such as
+ * `accounts[0].port must be an integer between 1 and 65535` (empty when valid).
+ */
+export function checkConfigData(data: unknown): string[] {
+  const problems: string[] = [];
+  if (!isPlainObject(data)) return ["the top level must be a JSON object"];
+  for (const k of Object.keys(data)) {
+    if (k !== "version" && k !== "accounts" && k !== "settings") {
+      problems.push(`unknown top-level key "${k}" (expected version, accounts, settings)`);
+    }
+  }
+  if (data.version !== undefined) {
+    if (data.version !== CONFIG_VERSION) {
+      problems.push(
+        typeof data.version === "number" && data.version > CONFIG_VERSION
+          ? `version ${data.version} is newer than this jabterm understands (${CONFIG_VERSION})`
+          : `version must be ${CONFIG_VERSION}`,
+      );
+    }
+  }
+  if (data.accounts !== undefined) {
+    if (!Array.isArray(data.accounts)) {
+      problems.push("accounts must be an array");
+    } else {
+      const names = new Map<string, number>();
+      data.accounts.forEach((acc: unknown, i: number) => {
+        const where = `accounts[${i}]`;
+        if (!isPlainObject(acc)) {
+          problems.push(`${where} must be an object`);
+          return;
+        }
+        for (const [k, v] of Object.entries(acc)) {
+          const def = findAccountKey(k);
+          if (!def) {
+            problems.push(`${where}: unknown key "${k}"`);
+            continue;
+          }
+          const p = checkValue(def, v);
+          if (p) problems.push(`${where}.${k} ${p}`);
+        }
+        for (const def of ACCOUNT_KEYS as readonly KeyDef[]) {
+          if (def.required && acc[def.key] === undefined) problems.push(`${where}.${def.key} is required`);
+        }
+        const name = typeof acc.name === "string" ? acc.name : typeof acc.jid === "string" ? acc.jid : undefined;
+        if (name !== undefined) {
+          const prev = names.get(name);
+          if (prev !== undefined) problems.push(`${where}: name "${name}" is already used by accounts[${prev}]`);
+          else names.set(name, i);
+        }
+      });
+    }
+  }
+  if (data.settings !== undefined) {
+    if (!isPlainObject(data.settings)) {
+      problems.push("settings must be an object");
+    } else {
+      for (const [k, v] of Object.entries(data.settings)) {
+        const def = findSetting(k);
+        if (!def) {
+          problems.push(`settings: unknown setting "${k}"`);
+          continue;
+        }
+        const p = checkValue(def, v);
+        if (p) problems.push(`settings.${k} ${p}`);
+      }
+    }
+  }
+  return problems;
+}
+
+// ---------------------------------------------------------------------------------------------
+// JSON schema for conf, derived from the tables
+
+export type JsonSchema = Record<string, unknown>;
+
+export function keyJsonSchema(def: KeyDef): JsonSchema {
+  const s: JsonSchema = { description: def.description };
+  switch (def.type) {
+    case "boolean":
+      s.type = "boolean";
+      break;
+    case "enum":
+      s.type = "string";
+      s.enum = [...(def.values ?? [])];
+      break;
+    case "int":
+      s.type = "integer";
+      if (def.min !== undefined) s.minimum = def.min;
+      if (def.max !== undefined) s.maximum = def.max;
+      break;
+    case "string": {
+      const spec = FORMATS[def.format ?? "text"];
+      s.type = "string";
+      s.minLength = 1;
+      if (spec.maxLength !== undefined) s.maxLength = spec.maxLength;
+      if (spec.pattern && spec.pattern !== TEXT_RE) s.pattern = spec.pattern.source;
+      break;
+    }
+  }
+  // Annotation only: conf is configured not to inject defaults into the stored data.
+  if (def.default !== undefined) s.default = def.default;
+  return s;
+}
+
+function objectSchema(defs: readonly KeyDef[]): JsonSchema {
+  const required = defs.filter((d) => d.required).map((d) => d.key);
+  return {
+    type: "object",
+    additionalProperties: false,
+    ...(required.length ? { required } : {}),
+    properties: Object.fromEntries(defs.map((d) => [d.key, keyJsonSchema(d)])),
+  };
+}
+
+/** The `properties` of the config file's root object, for conf's `schema` option. */
+export function confSchema(): { version: JsonSchema; accounts: JsonSchema; settings: JsonSchema } {
+  return {
+    version: { type: "integer", const: CONFIG_VERSION, description: "Config file format version." },
+    accounts: {
+      type: "array",
+      description: "Accounts, in configuration order.",
+      items: objectSchema(ACCOUNT_KEYS),
+    },
+    settings: { ...objectSchema(SETTINGS), description: "Global settings." },
+  };
+}
+
+/** conf's `rootSchema`: no unknown top-level keys. */
+export const CONF_ROOT_SCHEMA = { additionalProperties: false } as const;
