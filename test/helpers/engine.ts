@@ -1,0 +1,65 @@
+/**
+ * Build a real Engine over a throwaway config dir, for integration tests that drive the core
+ * directly (no UI, no CLI).
+ */
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+
+import { ConfigStore } from "../../src/core/config/config.js";
+import { resolvePaths } from "../../src/core/config/paths.js";
+import { Engine } from "../../src/core/engine.js";
+import type { AccountState } from "../../src/core/xmpp/account.js";
+import { xml, type XmlElement } from "../../src/core/xmpp/transport/xml.js";
+import type { ProsodyServer } from "./prosody.js";
+import { waitFor } from "./wait-for.js";
+
+export interface TestAccount {
+  jid: string;
+  name?: string;
+  /** snake_case account keys, as a user would /account set them. */
+  set?: Record<string, string | number | boolean>;
+}
+
+/** Account keys that point an account at a test server over STARTTLS with its CA. */
+export function serverKeys(server: ProsodyServer, password: string): Record<string, string | number> {
+  return { host: "127.0.0.1", port: server.c2sPort, ca_file: server.caFile, password };
+}
+
+export function tempEngine(accounts: TestAccount[], settings: Record<string, string | number> = {}) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "jabterm-engine-"));
+  const paths = resolvePaths({ configDir: path.join(dir, "config"), dataDir: path.join(dir, "data"), stateDir: path.join(dir, "state"), env: {} });
+  const config = ConfigStore.open(paths);
+  for (const a of accounts) {
+    const added = config.addAccount(a.jid, a.name ? { name: a.name } : {});
+    for (const [k, v] of Object.entries(a.set ?? {})) config.setAccountKey(added.name, k, String(v));
+  }
+  for (const [k, v] of Object.entries({ reconnect_min_delay: 50, reconnect_max_delay: 400, ...settings })) config.setSetting(k, String(v));
+  const engine = new Engine({ config, timeout: 5000 });
+  const states: AccountState[] = [];
+  const stanzas: { account: string; stanza: XmlElement }[] = [];
+  engine.on("account", (s) => states.push(s));
+  engine.on("stanza", (s) => stanzas.push(s));
+  return {
+    dir,
+    config,
+    engine,
+    states,
+    stanzas,
+    /** Wait until the account reaches a state matching `pred`; returns that state. */
+    waitState(account: string, pred: (s: AccountState) => boolean, timeout = 15_000) {
+      return waitFor(() => states.find((s) => s.account === account && pred(s)), { timeout, message: `account ${account} state; got ${JSON.stringify(states.filter((s) => s.account === account))}` });
+    },
+    waitMessage(account: string, pred: (el: XmlElement) => boolean = () => true, timeout = 15_000) {
+      return waitFor(() => stanzas.find((s) => s.account === account && s.stanza.name === "message" && pred(s.stanza))?.stanza, { timeout, message: `message on ${account}` });
+    },
+    async close() {
+      await engine.shutdown();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export function chat(to: string, body: string, id?: string): XmlElement {
+  return xml("message", { to, type: "chat", id }, xml("body", {}, body));
+}

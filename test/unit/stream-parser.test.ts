@@ -1,0 +1,129 @@
+import { EventEmitter } from "node:events";
+
+import { describe, expect, test } from "vitest";
+
+import { JabConnection } from "../../src/core/xmpp/transport/connection.js";
+import { createParserClass, StreamParseError } from "../../src/core/xmpp/transport/parser.js";
+import type { XmlElement } from "../../src/core/xmpp/transport/xml.js";
+
+const HEADER = "<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' from='localhost' id='x' version='1.0'>";
+
+function parse(chunks: string[], limits = { maxStanzaSize: 4096, maxDepth: 16 }, framed = false) {
+  const Parser = createParserClass(limits, framed);
+  const p = new Parser();
+  const elements: XmlElement[] = [];
+  const errors: StreamParseError[] = [];
+  p.on("element", (el: XmlElement) => elements.push(el));
+  p.on("error", (err: StreamParseError) => errors.push(err));
+  for (const c of chunks) p.write(c);
+  return { elements, errors };
+}
+
+describe("hardened stream parser", () => {
+  test("parses stanzas split across writes", () => {
+    const { elements, errors } = parse([HEADER, "<message to='a@b'><bo", "dy>hi &amp; bye</body></mes", "sage>"]);
+    expect(errors).toEqual([]);
+    expect(elements).toHaveLength(1);
+    expect(elements[0]!.getChildText("body")).toBe("hi & bye");
+  });
+
+  test("an illegal character reference is a stream error, not an exception", () => {
+    const { elements, errors } = parse([HEADER, "<message><body>&#27;[31m</body></message>"]);
+    expect(elements).toEqual([]);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]!.condition).toBe("not-well-formed");
+  });
+
+  test("an unknown entity is a stream error", () => {
+    const { errors } = parse([HEADER, "<message><body>&nbsp;</body></message>"]);
+    expect(errors[0]?.condition).toBe("not-well-formed");
+  });
+
+  test("a raw control character is refused", () => {
+    const { errors } = parse([HEADER, "<message><body>\u001b[2J</body></message>"]);
+    expect(errors[0]?.condition).toBe("not-well-formed");
+  });
+
+  test("DOCTYPE, comments and processing instructions are restricted XML", () => {
+    expect(parse([HEADER, "<!DOCTYPE x [<!ENTITY a 'b'>]>"]).errors[0]?.condition).toBe("restricted-xml");
+    expect(parse([HEADER, "<!-- hi -->"]).errors[0]?.condition).toBe("restricted-xml");
+    expect(parse([HEADER, "<?php ?>"]).errors[0]?.condition).toBe("restricted-xml");
+    // split across writes too
+    expect(parse([HEADER, "<", "!-- x -->"]).errors[0]?.condition).toBe("restricted-xml");
+  });
+
+  test("CDATA sections and the XML declaration are fine", () => {
+    const { elements, errors } = parse([HEADER, "<message><body><![CDATA[<b>]]></body></message>"]);
+    expect(errors).toEqual([]);
+    expect(elements[0]!.getChildText("body")).toBe("<b>");
+  });
+
+  test("stanza size is capped, and the counter resets between stanzas", () => {
+    const body = "x".repeat(3000);
+    const ok = parse([HEADER, `<message><body>${body}</body></message>`, `<message><body>${body}</body></message>`]);
+    expect(ok.errors).toEqual([]);
+    expect(ok.elements).toHaveLength(2);
+    const big = parse([HEADER, `<message><body>${body}`, body, "</body></message>"]);
+    expect(big.errors[0]?.condition).toBe("policy-violation");
+    expect(big.elements).toEqual([]);
+    // text without any markup cannot grow the buffer without bound either
+    expect(parse([HEADER, "y".repeat(5000)]).errors[0]?.condition).toBe("policy-violation");
+  });
+
+  test("nesting depth is capped", () => {
+    const deep = "<a>".repeat(20) + "</a>".repeat(20);
+    const { errors } = parse([HEADER, `<message>${deep}</message>`]);
+    expect(errors[0]?.condition).toBe("policy-violation");
+  });
+
+  test("only the first error is reported, later input is ignored", () => {
+    const { errors, elements } = parse([HEADER, "&#0;", "<message/>", "&#1;"]);
+    expect(errors).toHaveLength(1);
+    expect(elements).toEqual([]);
+  });
+
+  test("framed (WebSocket) parser emits each message as an element", () => {
+    const { elements, errors } = parse(["<open xmlns='urn:ietf:params:xml:ns:xmpp-framing' to='x' version='1.0'/>", "<message xmlns='jabber:client'><body>a</body></message>"], undefined, true);
+    expect(errors).toEqual([]);
+    expect(elements.map((e) => e.name)).toEqual(["message"]);
+  });
+});
+
+describe("connection input decoding", () => {
+  function connectionWithParser() {
+    const conn = new JabConnection({ domain: "localhost", tls: { servername: "localhost" }, limits: { maxStanzaSize: 65536, maxDepth: 16 }, timeout: 1000 });
+    conn.on("error", () => {});
+    conn._attachSocket(new EventEmitter());
+    const Parser = createParserClass({ maxStanzaSize: 65536, maxDepth: 16 });
+    const parser = new Parser();
+    const elements: XmlElement[] = [];
+    const errors: unknown[] = [];
+    parser.on("element", (el: XmlElement) => elements.push(el));
+    parser.on("error", (e: unknown) => errors.push(e));
+    conn.parser = parser;
+    return { conn, elements, errors };
+  }
+
+  test("a UTF-8 character split across TCP reads stays whole", () => {
+    const { conn, elements, errors } = connectionWithParser();
+    const bytes = Buffer.from(`${HEADER}<message><body>héllo 😀 世界</body></message>`, "utf8");
+    const emoji = bytes.indexOf(Buffer.from("😀", "utf8"));
+    conn._onData(bytes.subarray(0, emoji + 2));
+    conn._onData(bytes.subarray(emoji + 2));
+    expect(errors).toEqual([]);
+    expect(elements[0]!.getChildText("body")).toBe("héllo 😀 世界");
+  });
+
+  test("invalid UTF-8 is a stream error", () => {
+    const { conn, errors } = connectionWithParser();
+    conn._onData(Buffer.from(HEADER));
+    conn._onData(Buffer.from([0x3c, 0x61, 0xff, 0xfe, 0x3e]));
+    expect(errors).toHaveLength(1);
+  });
+
+  test("data after the parser was detached is dropped, not thrown", () => {
+    const { conn } = connectionWithParser();
+    conn.parser = null;
+    expect(() => conn._onData(Buffer.from("<message/>"))).not.toThrow();
+  });
+});
