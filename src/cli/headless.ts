@@ -1,0 +1,108 @@
+/**
+ * Headless mode: slash commands in (stdin lines and --exec), NDJSON events out. Commands run one
+ * at a time, in order. At stdin EOF (unless --stay) it waits, bounded by drain_timeout, for the
+ * outbox to drain, then exits 0, or 6 when messages were left undelivered.
+ */
+import { createInterface } from "node:readline";
+import type { Readable, Writable } from "node:stream";
+
+import type { JabtermClient } from "../core/client.js";
+import type { CommandContext } from "../core/commands/context.js";
+import type { OutgoingMessage } from "../core/messaging/outbox.js";
+import type { IncomingMessage } from "../core/messaging/stanzas.js";
+import { createRegistry } from "../core/commands/defs/index.js";
+import { executeLine } from "../core/commands/execute.js";
+import { EXIT } from "../core/errors.js";
+import { NDJSON_VERSION, NdjsonWriter } from "./ndjson.js";
+
+export interface HeadlessOptions {
+  client: JabtermClient;
+  stdin: Readable;
+  stdout: Writable;
+  exec: string[];
+  stay: boolean;
+  version: string;
+  /** Connect enabled accounts at start (default true). */
+  autoConnect?: boolean;
+}
+
+export async function runHeadless(opts: HeadlessOptions): Promise<number> {
+  const { client } = opts;
+  const out = new NdjsonWriter(opts.stdout);
+  const registry = createRegistry();
+  const ctx: CommandContext = {
+    client,
+    registry,
+    host: "headless",
+    currentAccount: () => client.engine.firstOnline(),
+    currentConversation: () => undefined,
+  };
+
+  client.on("account", (s) =>
+    out.write("account", { account: s.account, jid: s.jid, status: s.status, bound: s.boundJid, resumed: s.resumed, error: s.error, retry_in: s.retryIn }),
+  );
+  client.on("message", (m) => {
+    const f = m as Partial<Record<keyof IncomingMessage | keyof OutgoingMessage, unknown>>;
+    out.write("message", {
+      account: f.account,
+      direction: f.direction,
+      from: f.from,
+      to: f.to,
+      id: f.id,
+      stanza_id: f.stanzaId,
+      type: f.type,
+      body: f.body,
+      subject: f.subject,
+      thread: f.thread,
+      delay: f.delay,
+      state: f.direction === "out" ? f.state : undefined,
+      error: f.error,
+    });
+  });
+  client.on("message_state", (m) => out.write("message_state", { account: m.account, id: m.id, to: m.to, state: m.state, error: m.error }));
+  client.on("presence", (p) => out.write("presence", { ...p }));
+  client.on("credential", (r) => out.write("credential", { account: r.account, jid: r.jid, reason: r.reason, answer_with: `/password ${r.account} <password>` }));
+
+  let seq = 0;
+  let quitting = false;
+  let chain = Promise.resolve();
+  let resolveQuit!: () => void;
+  const quit = new Promise<void>((r) => (resolveQuit = r));
+
+  const run = (line: string, source: "stdin" | "exec") => {
+    const n = ++seq;
+    chain = chain.then(async () => {
+      if (quitting) return;
+      const trimmed = line.replace(/\r$/, "");
+      if (trimmed.trim() === "") return;
+      const r = await executeLine(ctx, trimmed);
+      out.write("command", { seq: n, source, input: r.input, ok: r.ok, output: r.output, data: r.data, error: r.error });
+      if (r.result?.type === "quit") {
+        quitting = true;
+        resolveQuit();
+      }
+    });
+  };
+
+  out.write("ready", { v: NDJSON_VERSION, version: opts.version, accounts: client.engine.accounts().map((a) => a.name) });
+  if (opts.autoConnect !== false) client.engine.connectEnabled();
+  for (const e of opts.exec) run(e, "exec");
+
+  const rl = createInterface({ input: opts.stdin, crlfDelay: Infinity, terminal: false });
+  rl.on("line", (line) => run(line, "stdin"));
+  const eof = new Promise<void>((r) => rl.once("close", () => r()));
+  const signals = new Promise<void>((r) => {
+    for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.once(sig, () => r());
+  });
+
+  await Promise.race([opts.stay ? new Promise<void>(() => {}) : eof.then(() => chain), quit, signals]);
+  rl.close();
+  await chain.catch(() => {});
+
+  const drainMs = client.config.settings().drain_timeout;
+  const left = await client.drain(drainMs);
+  for (const m of left) client.outbox.fail(m.id, `not delivered within drain_timeout (${drainMs} ms)`);
+  await client.shutdown();
+  out.write("exit", { code: left.length ? EXIT.undelivered : EXIT.ok, undelivered: left.map((m) => m.id) });
+  return left.length ? EXIT.undelivered : EXIT.ok;
+}

@@ -1,0 +1,22 @@
+/** Every command jabterm has, declared once. */
+import type { CommandContext } from "../context.js";
+import { CommandRegistry } from "../registry.js";
+import type { CommandDef } from "../types.js";
+import { accountCommand, passwordCommand } from "./account.js";
+import { connectCommand, disconnectCommand } from "./connection.js";
+import { helpCommand, quitCommand } from "./general.js";
+import { msgCommand } from "./messaging.js";
+
+export const COMMANDS: readonly CommandDef<CommandContext>[] = [
+  accountCommand,
+  passwordCommand,
+  connectCommand,
+  disconnectCommand,
+  msgCommand,
+  helpCommand,
+  quitCommand,
+];
+
+export function createRegistry(): CommandRegistry<CommandContext> {
+  return new CommandRegistry<CommandContext>(COMMANDS);
+}

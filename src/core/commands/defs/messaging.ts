@@ -1,0 +1,30 @@
+import { accountFor } from "../context.js";
+import type { CommandContext } from "../context.js";
+import { UsageError } from "../../errors.js";
+import { type CommandDef } from "../types.js";
+
+export const msgCommand: CommandDef<CommandContext> = {
+  name: "msg",
+  aliases: ["m"],
+  group: "Messaging",
+  summary: "send a message",
+  help:
+    "Sends one chat message. The text is everything after the JID, exactly as typed. The message goes through the outbox: " +
+    "sent at once when the account is online, otherwise queued and sent once when it comes online, with the same id.",
+  accountScoped: true,
+  args: [
+    { name: "jid", kind: "jid", description: "the recipient" },
+    { name: "text", kind: "text", rest: true, description: "the message text" },
+  ],
+  examples: [
+    { input: "/msg bob@example.org it's here", description: "send from the current account" },
+    { input: "/msg -a work bob@example.org -- -a", description: "send \"-- -a\" from the account work" },
+  ],
+  run(ctx, call) {
+    const account = accountFor(ctx, call);
+    const text = call.args.text ?? "";
+    if (text.length === 0) throw new UsageError("empty message");
+    const msg = ctx.client.sendMessage(account, call.args.jid!, text);
+    return { type: "output", lines: [`${msg.state === "queued" ? "queued" : msg.state} message to ${msg.to} from ${account.name}`], data: { id: msg.id, account: account.name, state: msg.state } };
+  },
+};
