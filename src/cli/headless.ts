@@ -13,6 +13,7 @@ import type { IncomingMessage } from "../core/messaging/stanzas.js";
 import { createRegistry } from "../core/commands/defs/index.js";
 import { executeLine } from "../core/commands/execute.js";
 import { EXIT } from "../core/errors.js";
+import { accountStateView } from "../core/xmpp/account.js";
 import { NDJSON_VERSION, NdjsonWriter } from "./ndjson.js";
 
 export interface HeadlessOptions {
@@ -38,9 +39,7 @@ export async function runHeadless(opts: HeadlessOptions): Promise<number> {
     currentConversation: () => undefined,
   };
 
-  client.on("account", (s) =>
-    out.write("account", { account: s.account, jid: s.jid, status: s.status, bound: s.boundJid, resumed: s.resumed, error: s.error, retry_in: s.retryIn }),
-  );
+  client.on("account", (s) => out.write("account", accountStateView(s)));
   client.on("message", (m) => {
     const f = m as Partial<Record<keyof IncomingMessage | keyof OutgoingMessage, unknown>>;
     out.write("message", {

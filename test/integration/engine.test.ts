@@ -243,9 +243,11 @@ describe("hostile servers", () => {
   /** A fake server that opens a stream and then sends `payload`; counts connections. */
   async function fakeServer(payload: string) {
     let connections = 0;
+    let received = "";
     const srv = net.createServer((sock) => {
       connections++;
       sock.on("error", () => {});
+      sock.on("data", (d) => (received += d.toString()));
       sock.once("data", () => {
         sock.write(
           "<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' id='1' from='localhost' version='1.0'>" + payload,
@@ -253,7 +255,7 @@ describe("hostile servers", () => {
       });
     });
     await new Promise<void>((r) => srv.listen(0, "127.0.0.1", () => r()));
-    return { port: (srv.address() as net.AddressInfo).port, connections: () => connections, close: () => new Promise<void>((r) => srv.close(() => r())) };
+    return { port: (srv.address() as net.AddressInfo).port, connections: () => connections, received: () => received, close: () => new Promise<void>((r) => srv.close(() => r())) };
   }
 
   for (const [what, payload, condition] of [
@@ -269,6 +271,8 @@ describe("hostile servers", () => {
         const s = await t.waitState("h", (x) => x.retryIn !== undefined);
         expect(s.error).toMatchObject({ code: "stream", condition });
         await waitFor(() => fake.connections() >= 2, { message: "a second connection attempt" });
+        // the client closed the stream with a stream error before hanging up
+        expect(fake.received()).toMatch(/<stream:error><bad-format xmlns=["']urn:ietf:params:xml:ns:xmpp-streams["']\/><\/stream:error>/);
       } finally {
         await t.close();
         await fake.close();

@@ -135,6 +135,66 @@ run("headless mode", () => {
     }
   });
 
+  test("passwords come from password_command, or from a credential request answered with /password", async () => {
+    const [a, b] = await Promise.all([server.createAccount(), server.createAccount()]);
+    const dirs = tempDirs();
+    fs.mkdirSync(dirs.dir, { recursive: true });
+    const script = path.join(dirs.dir, "pw.sh");
+    fs.writeFileSync(script, `#!/bin/sh\nprintf '%s\\n' '${a.password}'\n`, { mode: 0o700 });
+    const h = startHeadless({ dirs, args: ["--xml-log"] });
+    try {
+      for (const line of [
+        `/account add ${a.jid} --name cmd`,
+        `/account set cmd host 127.0.0.1`,
+        `/account set cmd port ${server.c2sPort}`,
+        `/account set cmd ca_file ${server.caFile}`,
+        `/account set cmd password_command "${script}"`,
+        `/account add ${b.jid} --name ask`,
+        `/account set ask host 127.0.0.1`,
+        `/account set ask port ${server.c2sPort}`,
+        `/account set ask ca_file ${server.caFile}`,
+      ]) {
+        expect((await h.command(line)).ok, line).toBe(true);
+      }
+      await h.command("/connect cmd");
+      await h.next((e) => e.event === "account" && e.account === "cmd" && e.status === "online");
+      await h.command("/connect ask");
+      const req = await h.next((e) => e.event === "credential");
+      expect(req).toMatchObject({ account: "ask", jid: b.jid, reason: "needed" });
+      const answered = await h.command(`/password ask ${b.password}`);
+      expect(answered.ok).toBe(true);
+      expect(answered.input).toBe("/password ask ***");
+      await h.next((e) => e.event === "account" && e.account === "ask" && e.status === "online");
+      expect((await h.command("/password ask again")).ok).toBe(false); // nothing pending any more
+      expect(await h.end()).toBe(0);
+      const log = fs.readFileSync(h.logFile, "utf8");
+      expect(log).toContain('"level":"xml"'); // the traffic log is on ...
+      expect(log).toContain("<auth");
+      for (const secret of [a.password, b.password]) {
+        expect(log).not.toContain(secret); // ... and redacts credentials
+        expect(h.stdout()).not.toContain(secret);
+      }
+      expect(fs.statSync(h.logFile).mode & 0o777).toBe(0o600);
+    } finally {
+      h.kill();
+    }
+  });
+
+  test("/connect --wait reports an account that did not come online (wrong password: auth)", async () => {
+    const a = await server.createAccount();
+    const h = startHeadless();
+    try {
+      await addAccount(h, server, "bad", a.jid, "wrong-password");
+      const r = await h.command("/connect bad --wait");
+      expect(r.ok).toBe(false);
+      expect(r.error.code).toBe("auth");
+      expect(r.error.text).toMatch(/bad: error/);
+      expect(await h.end()).toBe(0);
+    } finally {
+      h.kill();
+    }
+  });
+
   test("messages left undelivered at EOF exit with status 6", async () => {
     const dirs = tempDirs();
     const cfg = ConfigStore.open(resolvePaths({ configDir: dirs.configDir, dataDir: dirs.dataDir, env: {} }));
@@ -195,6 +255,19 @@ describe("command line and exit codes", () => {
     await first.exited;
     const third = await runBinary(["--headless", "--config-dir", dirs.configDir, "--data-dir", dirs.dataDir], "/account list\n");
     expect(third.code).toBe(0);
+  });
+
+  test("--exec runs commands once ready, before stdin, numbered on the same stream", async () => {
+    const dirs = tempDirs();
+    const r = await runBinary(["--headless", "--config-dir", dirs.configDir, "--data-dir", dirs.dataDir, "-e", "/account add e@localhost --name e", "--exec", "/account list"], "/account list\n");
+    expect(r.code).toBe(0);
+    const cmds = r.stdout.trim().split("\n").map((l) => JSON.parse(l)).filter((e) => e.event === "command");
+    expect(cmds.map((c) => [c.seq, c.source, c.ok])).toEqual([
+      [1, "exec", true],
+      [2, "exec", true],
+      [3, "stdin", true],
+    ]);
+    expect(cmds[1].data.map((a: { name: string }) => a.name)).toEqual(["e"]);
   });
 
   test("a line that is not a command is an error event; secrets are redacted in the echo", async () => {

@@ -59,6 +59,11 @@ export interface AccountState {
   mechanism?: string;
 }
 
+/** The account state as hosts publish it (headless `account` events, command data): snake_case. */
+export function accountStateView(s: AccountState) {
+  return { account: s.account, jid: s.jid, status: s.status, bound: s.boundJid, resumed: s.resumed, mechanism: s.mechanism, error: s.error, retry_in: s.retryIn };
+}
+
 export interface CredentialRequest {
   account: string;
   jid: string;

@@ -1,4 +1,5 @@
-import type { Account } from "../../xmpp/account.js";
+import { JabtermError } from "../../errors.js";
+import { accountStateView, type Account } from "../../xmpp/account.js";
 import type { CommandContext } from "../context.js";
 import { output, type CommandDef } from "../types.js";
 
@@ -12,16 +13,24 @@ export const connectCommand: CommandDef<CommandContext> = {
   name: "connect",
   group: "Accounts",
   summary: "connect one account, or every enabled one",
-  help: "Starts connecting and returns; state changes follow as account events. With --wait it returns once each account is online or has failed. A connection that drops is retried with backoff; a wrong password or an untrusted certificate stops the retries.",
+  help: "Starts connecting and returns; state changes follow as account events. With --wait it returns once each account is online or has failed, and fails (with the error's code) when one did not come online. A connection that drops is retried with backoff; a wrong password or an untrusted certificate stops the retries.",
   args: [{ name: "account", kind: "account", optional: true, description: "the account (default: every enabled account)" }],
   options: [{ name: "wait", short: "w", kind: "flag", description: "wait until online (or failed)" }],
   async run(ctx, call) {
     const list = targets(ctx, call.args.account, true);
     if (list.length === 0) return output("no enabled accounts to connect");
     const attempts = list.map((a) => a.connect());
-    if (call.options.wait) await Promise.all(attempts);
-    const lines = list.map((a) => `${a.name}: ${a.state.status}${a.state.error ? ` (${a.state.error.text})` : ""}`);
-    return { type: "output", lines, data: list.map((a) => a.state) };
+    const describe = () => list.map((a) => `${a.name}: ${a.state.status}${a.state.error ? ` (${a.state.error.text})` : ""}`);
+    if (call.options.wait) {
+      await Promise.all(attempts);
+      // A script waiting for its accounts learns about a failure from the command's result.
+      const failed = list.filter((a) => !a.online);
+      if (failed.length) {
+        const first = failed[0]!.state.error;
+        throw new JabtermError(first?.code ?? "connection", describe().join("; "), { accounts: failed.map((a) => accountStateView(a.state)) });
+      }
+    }
+    return { type: "output", lines: describe(), data: list.map((a) => accountStateView(a.state)) };
   },
 };
 
