@@ -16,7 +16,7 @@ import { randomUUID } from "node:crypto";
 import { EventEmitter } from "node:events";
 
 import { JabtermError, errorInfo } from "../errors.js";
-import { normalizeJid } from "../jid.js";
+import { sameBareJid } from "../jid.js";
 import { xml, type XmlElement } from "../xmpp/transport/xml.js";
 import { NS } from "../xmpp/ns.js";
 
@@ -141,7 +141,8 @@ export class Outbox extends EventEmitter<OutboxEvents> {
         try {
           const awaitingAck = account.streamManagement;
           await account.send(buildChatStanza(msg));
-          this.#set(msg, { state: "sent", awaitingAck, attempts: msg.attempts + 1, error: undefined });
+          // An ack or receipt may have been handled while the write was pending: never go back.
+          if (msg.state === "queued") this.#set(msg, { state: "sent", awaitingAck, attempts: msg.attempts + 1, error: undefined });
         } catch (err) {
           // Offline again, or the socket died mid-write: it stays queued for the next session.
           this.#set(msg, { attempts: msg.attempts + 1, error: errorInfo(err) });
@@ -170,7 +171,7 @@ export class Outbox extends EventEmitter<OutboxEvents> {
     const msg = this.#byId.get(id);
     if (!msg || msg.account !== account) return;
     // Only the recipient may confirm (compare bare JIDs: any of its resources).
-    if (normalizeJid(from.split("/")[0]!) !== normalizeJid(msg.to.split("/")[0]!)) return;
+    if (!sameBareJid(from, msg.to)) return;
     if (RANK[state] > RANK[msg.state]) this.#set(msg, { state, awaitingAck: false });
   }
 

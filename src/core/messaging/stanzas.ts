@@ -48,10 +48,11 @@ const SHOWS = new Set(["chat", "away", "xa", "dnd"]);
 export function parsePeerState(stanza: XmlElement): PeerStateUpdate | undefined {
   const from = stanza.attrs.from;
   if (!from) return undefined;
-  const received = stanza.getChild("received", NS.receipts);
-  if (received?.attrs.id) return { from, id: received.attrs.id, state: "delivered" };
+  // A displayed marker says more than a receipt: prefer it when a stanza carries both.
   const displayed = stanza.getChild("displayed", NS.markers);
   if (displayed?.attrs.id) return { from, id: displayed.attrs.id, state: "displayed" };
+  const received = stanza.getChild("received", NS.receipts);
+  if (received?.attrs.id) return { from, id: received.attrs.id, state: "delivered" };
   return undefined;
 }
 

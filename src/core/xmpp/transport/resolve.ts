@@ -25,12 +25,15 @@ export function orderSrv<T extends { priority: number; weight: number }>(records
   for (const prio of [...byPriority.keys()].sort((a, b) => a - b)) {
     const group = [...byPriority.get(prio)!];
     while (group.length) {
+      // RFC 2782: zero-weight records first, then a running sum; pick the first whose sum reaches
+      // a random number in [0, total].
+      group.sort((a, b) => a.weight - b.weight);
       const total = group.reduce((s, r) => s + r.weight, 0);
-      let pick = random() * total;
+      const pick = random() * total;
       let i = 0;
-      for (; i < group.length - 1; i++) {
-        pick -= group[i]!.weight;
-        if (pick < 0) break;
+      for (let sum = 0; i < group.length - 1; i++) {
+        sum += group[i]!.weight;
+        if (sum >= pick) break;
       }
       out.push(group.splice(i, 1)[0]!);
     }
@@ -66,6 +69,7 @@ export async function resolveEndpoints(spec: EndpointSpec, lookup: SrvLookup = (
   const records = await srv(lookup, `${service}.${spec.domain}`, timeout);
   // A single "." target means the service is decidedly not available (RFC 2782).
   if (records.length === 1 && (records[0]!.name === "." || records[0]!.name === "")) return [];
-  const ordered = orderSrv(records).map((r) => ({ kind, host: r.name, port: spec.port ?? r.port }) as Endpoint);
+  // A port without a host applies to the domain itself, not to what SRV published.
+  const ordered = orderSrv(records).map((r) => ({ kind, host: r.name, port: r.port }) as Endpoint);
   return ordered.length ? ordered : [{ kind, host: spec.domain, port: spec.port ?? defaultPort }];
 }

@@ -30,7 +30,7 @@ export function chooseMechanism(offered: string[], secure: boolean, allowed: Mec
     return m;
   }
   const list = [...set].join(", ") || "none";
-  if (!secure && set.has("PLAIN")) {
+  if (!secure && set.has("PLAIN") && allowed.includes("PLAIN") && !allowed.some((m) => m !== "PLAIN" && set.has(m))) {
     throw new TlsError(`the server offers only PLAIN authentication on an unencrypted stream (offered: ${list}); refusing to send the password in clear text`);
   }
   throw new AuthError(`no supported SASL mechanism offered by the server (offered: ${list})`);

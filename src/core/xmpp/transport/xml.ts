@@ -29,7 +29,6 @@ export interface XmlElement {
   t(text: string): XmlElement;
   up(): XmlElement;
   remove(el: XmlElement | string, xmlns?: string): XmlElement;
-  clone(): XmlElement;
   toString(): string;
 }
 
