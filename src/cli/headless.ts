@@ -8,12 +8,9 @@ import type { Readable, Writable } from "node:stream";
 
 import type { JabtermClient } from "../core/client.js";
 import type { CommandContext } from "../core/commands/context.js";
-import type { OutgoingMessage } from "../core/messaging/outbox.js";
-import type { IncomingMessage } from "../core/messaging/stanzas.js";
 import { createRegistry } from "../core/commands/defs/index.js";
 import { executeLine } from "../core/commands/execute.js";
 import { EXIT } from "../core/errors.js";
-import { accountStateView } from "../core/xmpp/account.js";
 import { NDJSON_VERSION, NdjsonWriter } from "./ndjson.js";
 
 export interface HeadlessOptions {
@@ -39,28 +36,7 @@ export async function runHeadless(opts: HeadlessOptions): Promise<number> {
     currentConversation: () => undefined,
   };
 
-  client.on("account", (s) => out.write("account", accountStateView(s)));
-  client.on("message", (m) => {
-    const f = m as Partial<Record<keyof IncomingMessage | keyof OutgoingMessage, unknown>>;
-    out.write("message", {
-      account: f.account,
-      direction: f.direction,
-      from: f.from,
-      to: f.to,
-      id: f.id,
-      stanza_id: f.stanzaId,
-      type: f.type,
-      body: f.body,
-      subject: f.subject,
-      thread: f.thread,
-      delay: f.delay,
-      state: f.direction === "out" ? f.state : undefined,
-      error: f.error,
-    });
-  });
-  client.on("message_state", (m) => out.write("message_state", { account: m.account, id: m.id, to: m.to, state: m.state, error: m.error }));
-  client.on("presence", (p) => out.write("presence", { ...p }));
-  client.on("credential", (r) => out.write("credential", { account: r.account, jid: r.jid, reason: r.reason, answer_with: `/password ${r.account} <password>` }));
+  client.on("event", ({ event, ...fields }) => out.write(event, fields));
 
   let seq = 0;
   let quitting = false;

@@ -1,27 +1,29 @@
 /**
- * The composition root: config + engine + outbox + messaging, wired once. Every host (headless
- * mode, the TUI, the control socket, tests) builds the core through `createClient` and listens to
- * its events; none of them touches stanzas.
+ * The composition root: config + engine + store + outbox + protocol features, wired once. Every
+ * host (headless mode, the TUI, the control socket, tests) builds the core through `createClient`
+ * and listens to its events; none of them touches stanzas.
  */
 import { EventEmitter } from "node:events";
 
 import type { ConfigStore } from "./config/config.js";
+import type { Settings } from "./config/schema.js";
 import { Engine } from "./engine.js";
 import { errorInfo } from "./errors.js";
 import { nullLogger, type Logger } from "./logger.js";
 import { Outbox, type OutboxStorage, type OutgoingMessage } from "./messaging/outbox.js";
-import { parseMessage, parsePeerState, parsePresence, type IncomingMessage, type PresenceUpdate } from "./messaging/stanzas.js";
-import type { Account, AccountState, CredentialRequest } from "./xmpp/account.js";
-import { xml } from "./xmpp/transport/xml.js";
+import { createStore, type Store } from "./store/store.js";
+import { accountStateView, type Account, type CredentialRequest } from "./xmpp/account.js";
+import { DiscoRegistry } from "./xmpp/features/disco.js";
+import { installFeatures } from "./xmpp/features/index.js";
+import type { OnlineInfo } from "./xmpp/transport/session.js";
+
+/** An event for hosts: headless mode writes each one as an NDJSON line. */
+export type PublishedEvent = { event: string } & Record<string, unknown>;
 
 export interface ClientEvents {
-  account: [AccountState];
-  message: [IncomingMessage | (OutgoingMessage & { direction: "out"; from: string })];
-  message_state: [OutgoingMessage];
-  presence: [PresenceUpdate];
+  event: [PublishedEvent];
   /** The core needs a password it does not have; answer with client.answerCredential(). */
   credential: [CredentialRequest];
-  error: [ReturnType<typeof errorInfo> & { account?: string }];
 }
 
 export interface ClientOptions {
@@ -32,17 +34,28 @@ export interface ClientOptions {
   timeout?: number;
 }
 
+type StartHook = { order: number; name: string; run: (account: Account, info: OnlineInfo) => Promise<void> | void };
+
+/** Outgoing message as published in `message` events. */
+export function outgoingView(m: OutgoingMessage, from: string) {
+  return { account: m.account, direction: "out" as const, from, to: m.to, id: m.id, type: m.type, body: m.body, state: m.state };
+}
+
 export class JabtermClient extends EventEmitter<ClientEvents> {
   readonly config: ConfigStore;
   readonly engine: Engine;
   readonly outbox: Outbox;
+  readonly store: Store;
+  readonly disco = new DiscoRegistry();
   readonly log: Logger;
   readonly #pendingCredentials = new Map<string, { resolve(p: string): void; reject(e: unknown): void }>();
+  readonly #startHooks: StartHook[] = [];
 
   constructor(opts: ClientOptions) {
     super();
     this.config = opts.config;
     this.log = opts.logger ?? nullLogger();
+    this.store = createStore();
     this.engine = new Engine({
       config: opts.config,
       logger: this.log,
@@ -52,41 +65,63 @@ export class JabtermClient extends EventEmitter<ClientEvents> {
           this.#pendingCredentials.get(req.account)?.reject(new Error("superseded"));
           this.#pendingCredentials.set(req.account, { resolve, reject });
           this.emit("credential", req);
+          this.publish("credential", { account: req.account, jid: req.jid, reason: req.reason, answer_with: `/password ${req.account} <password>` });
         }),
     });
     this.outbox = new Outbox(opts.outboxStorage);
     const { engine, outbox } = this;
 
-    engine.on("account", (s) => this.emit("account", s));
-    engine.on("online", ({ account, info }) => {
-      const acct = engine.find(account);
-      if (!acct) return;
-      if (!info.resumed) {
-        // Initial presence (RFC 6121 §4.2) carrying the account's priority.
-        acct.send(xml("presence", {}, xml("priority", {}, String(acct.settings.priority)))).catch((err) => this.log.warn(`initial presence: ${(err as Error).message}`));
-      }
-      void outbox.flush(this.#outboxAccount(acct));
+    engine.on("account", (s) => this.publish("account", accountStateView(s)));
+    engine.on("accounts", () => {
+      const names = new Set(engine.accounts().map((a) => a.name));
+      for (const name of Object.keys(this.store.getState().accounts)) if (!names.has(name)) this.store.dispatch({ type: "account/remove", account: name });
     });
+    engine.on("online", ({ account, info }) => void this.#sessionStarted(account, info));
     engine.on("ack", ({ account, stanza }) => outbox.onAck(account, stanza));
     engine.on("fail", ({ account, stanza }) => outbox.onFail(account, stanza));
-    engine.on("stanza", ({ account, stanza }) => {
-      const acct = engine.find(account);
-      const own = acct?.state.boundJid ?? acct?.settings.jid ?? "";
-      if (stanza.name === "message") {
-        const peer = parsePeerState(stanza);
-        if (peer) outbox.onPeerState(account, peer.from, peer.id, peer.state);
-        const msg = parseMessage(account, own, stanza);
-        if (msg) this.emit("message", msg);
-      } else if (stanza.name === "presence") {
-        const p = parsePresence(account, stanza);
-        if (p) this.emit("presence", p);
-      }
-    });
-    outbox.on("message", (m) => this.emit("message", { ...m, direction: "out", from: this.#ownJid(m.account) }));
-    outbox.on("state", (m) => this.emit("message_state", m));
+    outbox.on("message", (m) => this.publish("message", outgoingView(m, this.ownJid(m.account))));
+    outbox.on("state", (m) => this.publish("message_state", { account: m.account, id: m.id, to: m.to, state: m.state, error: m.error }));
+
+    installFeatures(this);
   }
 
-  #ownJid(account: string): string {
+  /** Hand an event to the hosts. */
+  publish(event: string, fields: Record<string, unknown> = {}): void {
+    this.emit("event", { event, ...fields });
+  }
+
+  settings(): Settings {
+    return this.config.settings();
+  }
+
+  /**
+   * Run `run` on every fresh session (not on a resumed one), in `order`: roster before initial
+   * presence, and so on. The outbox is flushed after the hooks.
+   */
+  onSessionStart(order: number, name: string, run: StartHook["run"]): void {
+    this.#startHooks.push({ order, name, run });
+    this.#startHooks.sort((a, b) => a.order - b.order);
+  }
+
+  async #sessionStarted(account: string, info: OnlineInfo): Promise<void> {
+    const acct = this.engine.find(account);
+    if (!acct) return;
+    if (!info.resumed) {
+      for (const hook of this.#startHooks) {
+        if (!acct.online) return;
+        try {
+          await hook.run(acct, info);
+        } catch (err) {
+          this.log.warn(`account ${account}: ${hook.name} at session start failed: ${(err as Error).message}`);
+          this.publish("error", { account, ...errorInfo(err), during: hook.name });
+        }
+      }
+    }
+    void this.outbox.flush(this.#outboxAccount(acct));
+  }
+
+  /** The account's own full JID when bound, else its bare JID. */
+  ownJid(account: string): string {
     const a = this.engine.find(account);
     return a?.state.boundJid ?? a?.settings.jid ?? account;
   }

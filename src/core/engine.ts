@@ -10,7 +10,7 @@ import type { AccountConfig, Settings } from "./config/schema.js";
 import { UsageError } from "./errors.js";
 import { normalizeJid, tryParseJid } from "./jid.js";
 import { nullLogger, type Logger } from "./logger.js";
-import { Account, type AccountSettings, type AccountState, type CredentialProvider, type EngineSettings } from "./xmpp/account.js";
+import { Account, type AccountIqHandler, type AccountSettings, type AccountState, type CredentialProvider, type EngineSettings } from "./xmpp/account.js";
 import type { OnlineInfo } from "./xmpp/transport/session.js";
 import type { XmlElement } from "./xmpp/transport/xml.js";
 
@@ -65,6 +65,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   readonly #credentials: CredentialProvider | undefined;
   readonly #timeout: number;
   #accounts = new Map<string, Account>();
+  readonly #iqHandlers = new Map<string, AccountIqHandler>();
 
   constructor(opts: EngineOptions) {
     super();
@@ -85,7 +86,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       let acct = this.#accounts.get(cfg.name);
       if (acct) acct.update(wanted);
       else {
-        acct = new Account(wanted, settings, { credentials: this.#credentials, logger: this.log });
+        acct = new Account(wanted, settings, { credentials: this.#credentials, logger: this.log, iqHandlers: (name, xmlns) => this.#iqHandlers.get(`${xmlns} ${name}`) });
         const name = () => acct!.name;
         acct.on("state", (s) => this.emit("account", s));
         acct.on("online", (info) => this.emit("online", { account: name(), info }));
@@ -101,6 +102,11 @@ export class Engine extends EventEmitter<EngineEvents> {
     const changed = [...next.keys()].join("\n") !== [...this.#accounts.keys()].join("\n");
     this.#accounts = next;
     if (changed) this.emit("accounts");
+  }
+
+  /** Answer IQ get/set requests for <name xmlns=...> on every account (features register here). */
+  handleIq(name: string, xmlns: string, handler: AccountIqHandler): void {
+    this.#iqHandlers.set(`${xmlns} ${name}`, handler);
   }
 
   /** Accounts in configuration order. */

@@ -8,6 +8,10 @@ import path from "node:path";
 
 import { ConfigStore } from "../../src/core/config/config.js";
 import { resolvePaths } from "../../src/core/config/paths.js";
+import { createClient, type PublishedEvent } from "../../src/core/client.js";
+import type { CommandContext } from "../../src/core/commands/context.js";
+import { createRegistry } from "../../src/core/commands/defs/index.js";
+import { executeLine } from "../../src/core/commands/execute.js";
 import { Engine } from "../../src/core/engine.js";
 import type { AccountState } from "../../src/core/xmpp/account.js";
 import { xml, type XmlElement } from "../../src/core/xmpp/transport/xml.js";
@@ -62,4 +66,53 @@ export function tempEngine(accounts: TestAccount[], settings: Record<string, str
 
 export function chat(to: string, body: string, id?: string): XmlElement {
   return xml("message", { to, type: "chat", id }, xml("body", {}, body));
+}
+
+/**
+ * A full JabtermClient (engine + store + outbox + features) over a throwaway config dir. Records
+ * every published event (what headless mode would print).
+ */
+export function tempClient(accounts: TestAccount[], settings: Record<string, string | number | boolean> = {}) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "jabterm-client-"));
+  const paths = resolvePaths({ configDir: path.join(dir, "config"), dataDir: path.join(dir, "data"), stateDir: path.join(dir, "state"), env: {} });
+  const config = ConfigStore.open(paths);
+  for (const a of accounts) {
+    const added = config.addAccount(a.jid, a.name ? { name: a.name } : {});
+    for (const [k, v] of Object.entries(a.set ?? {})) config.setAccountKey(added.name, k, String(v));
+  }
+  for (const [k, v] of Object.entries({ reconnect_min_delay: 50, reconnect_max_delay: 400, ...settings })) config.setSetting(k, String(v));
+  const client = createClient({ config, timeout: 5000 });
+  const events: PublishedEvent[] = [];
+  client.on("event", (e) => events.push(e));
+  const t = {
+    dir,
+    paths,
+    config,
+    client,
+    engine: client.engine,
+    store: client.store,
+    events,
+    /** The first recorded event matching (waits for it). Pass `after` to skip earlier ones. */
+    waitEvent(pred: (e: PublishedEvent) => boolean, opts: { timeout?: number; after?: number; message?: string } = {}) {
+      return waitFor(() => events.slice(opts.after ?? 0).find(pred), { timeout: opts.timeout ?? 15_000, message: opts.message ?? `event; got ${JSON.stringify(events.slice(-5))}` });
+    },
+    /** Connect every account and wait until all are online and their session-start hooks ran. */
+    async connectAll() {
+      await Promise.all(client.engine.accounts().map((a) => a.connect()));
+      for (const a of client.engine.accounts()) {
+        if (!a.online) throw new Error(`account ${a.name} did not come online: ${JSON.stringify(a.state.error)}`);
+      }
+    },
+    /** Run a slash command as headless mode would (current account: first online). */
+    async command(line: string) {
+      const registry = createRegistry();
+      const ctx: CommandContext = { client, registry, host: "headless", currentAccount: () => client.engine.firstOnline(), currentConversation: () => undefined };
+      return executeLine(ctx, line);
+    },
+    async close() {
+      await client.shutdown();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  return t;
 }

@@ -141,6 +141,38 @@ export const ACCOUNT_KEYS = [
     description: "Presence priority (-128..127); negative means never receive messages sent to the bare JID.",
   },
   {
+    key: "priority_chat",
+    type: "int",
+    min: -128,
+    max: 127,
+    defaultText: "priority",
+    description: "Presence priority while free for chat; unset means the same as priority.",
+  },
+  {
+    key: "priority_away",
+    type: "int",
+    min: -128,
+    max: 127,
+    defaultText: "priority",
+    description: "Presence priority while away (also used by auto-away); unset means the same as priority.",
+  },
+  {
+    key: "priority_xa",
+    type: "int",
+    min: -128,
+    max: 127,
+    defaultText: "priority",
+    description: "Presence priority while extended away (also used by auto-xa); unset means the same as priority.",
+  },
+  {
+    key: "priority_dnd",
+    type: "int",
+    min: -128,
+    max: 127,
+    defaultText: "priority",
+    description: "Presence priority while do not disturb; unset means the same as priority.",
+  },
+  {
     key: "allow_plaintext",
     type: "boolean",
     default: false,
@@ -204,6 +236,79 @@ export const SETTINGS = [
     default: 1_048_576,
     description: "Largest incoming stanza accepted, in bytes; a bigger one closes the stream.",
   },
+  {
+    key: "auto_away",
+    type: "int",
+    unit: "ms",
+    min: 0,
+    max: 86_400_000,
+    default: 600_000,
+    description: "Idle time after which online accounts go away (with their away priority); 0 turns auto-away off.",
+  },
+  {
+    key: "auto_xa",
+    type: "int",
+    unit: "ms",
+    min: 0,
+    max: 86_400_000,
+    default: 1_800_000,
+    description: "Idle time after which auto-away accounts go extended away (xa priority); 0 turns it off.",
+  },
+  {
+    key: "auto_away_status",
+    type: "string",
+    format: "text",
+    default: "Idle",
+    description: "Status text set by auto-away (the previous status comes back on input).",
+  },
+  {
+    key: "carbons",
+    type: "boolean",
+    default: true,
+    description: "Enable message carbons (XEP-0280): see what your other devices send and receive.",
+  },
+  {
+    key: "send_receipts",
+    type: "boolean",
+    default: true,
+    description: "Answer delivery receipt requests (XEP-0184).",
+  },
+  {
+    key: "send_markers",
+    type: "boolean",
+    default: true,
+    description: "Send displayed chat markers (XEP-0333) when you read a conversation.",
+  },
+  {
+    key: "send_chat_states",
+    type: "boolean",
+    default: true,
+    description: "Send typing notifications (XEP-0085: composing, paused, active, inactive).",
+  },
+  {
+    key: "answer_version",
+    type: "boolean",
+    default: true,
+    description: "Answer software version queries (XEP-0092).",
+  },
+  {
+    key: "version_reveals_os",
+    type: "boolean",
+    default: false,
+    description: "Include the operating system in software version answers.",
+  },
+  {
+    key: "answer_last_activity",
+    type: "boolean",
+    default: true,
+    description: "Answer last activity queries (XEP-0012) with your idle time.",
+  },
+  {
+    key: "send_idle",
+    type: "boolean",
+    default: true,
+    description: "Publish when you went idle (XEP-0319) in auto-away presence.",
+  },
 ] as const satisfies readonly KeyDef[];
 
 export type AccountKey = (typeof ACCOUNT_KEYS)[number]["key"];
@@ -223,6 +328,10 @@ export interface AccountConfig {
   fingerprint?: string;
   resource: string;
   priority: number;
+  priority_chat?: number;
+  priority_away?: number;
+  priority_xa?: number;
+  priority_dnd?: number;
   allow_plaintext: boolean;
   enabled: boolean;
 }
@@ -237,6 +346,17 @@ export interface Settings {
   reconnect_max_delay: number;
   drain_timeout: number;
   max_stanza_size: number;
+  auto_away: number;
+  auto_xa: number;
+  auto_away_status: string;
+  carbons: boolean;
+  send_receipts: boolean;
+  send_markers: boolean;
+  send_chat_states: boolean;
+  answer_version: boolean;
+  version_reveals_os: boolean;
+  answer_last_activity: boolean;
+  send_idle: boolean;
 }
 
 // Compile-time check that the types above and the tables declare the same keys.

@@ -73,6 +73,9 @@ export interface CredentialRequest {
 
 export type CredentialProvider = (req: CredentialRequest) => Promise<string>;
 
+/** An IQ get/set handler for every account: return the result's child (or null), or throw a StanzaError. */
+export type AccountIqHandler = (account: Account, iq: XmlElement, child: XmlElement) => XmlElement | undefined | null | Promise<XmlElement | undefined | null>;
+
 export interface AccountEvents {
   state: [AccountState];
   stanza: [XmlElement];
@@ -127,13 +130,20 @@ export class Account extends EventEmitter<AccountEvents> {
   #cachedPassword: string | undefined;
   #running: Promise<void> | null = null;
 
-  constructor(settings: AccountSettings, engine: EngineSettings, opts: { credentials?: CredentialProvider; logger?: Logger; random?: () => number } = {}) {
+  readonly #iqHandlers: ((name: string, xmlns: string) => AccountIqHandler | undefined) | undefined;
+
+  constructor(
+    settings: AccountSettings,
+    engine: EngineSettings,
+    opts: { credentials?: CredentialProvider; logger?: Logger; random?: () => number; iqHandlers?: (name: string, xmlns: string) => AccountIqHandler | undefined } = {},
+  ) {
     super();
     this.settings = settings;
     this.#engine = engine;
     this.#credentials = opts.credentials;
     this.#log = opts.logger;
     this.#random = opts.random ?? Math.random;
+    this.#iqHandlers = opts.iqHandlers;
     this.#state = { account: settings.name, jid: settings.jid, status: "offline" };
   }
 
@@ -195,6 +205,10 @@ export class Account extends EventEmitter<AccountEvents> {
       allowPlaintext: s.allowPlaintext,
       password: () => this.#password(this.#lastAuthFailed ? "rejected" : "needed"),
       mechanisms: s.mechanisms,
+      iqHandlers: (name, xmlns) => {
+        const h = this.#iqHandlers?.(name, xmlns);
+        return h ? (iq, child) => h(this, iq, child) : undefined;
+      },
       limits: this.#engine.limits,
       timeout: this.#engine.timeout,
       traffic: this.#log ? (dir, text) => this.#log!.xml(dir, s.name, text) : undefined,

@@ -5,7 +5,10 @@ import type { CommandDef } from "../types.js";
 import { accountCommand, passwordCommand } from "./account.js";
 import { connectCommand, disconnectCommand } from "./connection.js";
 import { helpCommand, quitCommand } from "./general.js";
+import { chatCommands } from "./chat.js";
 import { msgCommand } from "./messaging.js";
+import { presenceCommands } from "./presence.js";
+import { rosterCommands } from "./roster.js";
 
 export const COMMANDS: readonly CommandDef<CommandContext>[] = [
   accountCommand,
@@ -13,6 +16,9 @@ export const COMMANDS: readonly CommandDef<CommandContext>[] = [
   connectCommand,
   disconnectCommand,
   msgCommand,
+  ...chatCommands,
+  ...rosterCommands,
+  ...presenceCommands,
   helpCommand,
   quitCommand,
 ];

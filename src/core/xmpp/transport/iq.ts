@@ -49,6 +49,8 @@ export class IqTracker {
     private readonly send: (el: XmlElement) => Promise<void>,
     private readonly ownJid: () => string | undefined,
     private readonly defaultTimeout: number,
+    /** Handlers registered outside this session (engine-wide features), consulted second. */
+    private readonly lookup?: (name: string, xmlns: string) => IqHandler | undefined,
   ) {}
 
   /** Send an IQ and wait for its verified reply; an error reply rejects with a StanzaError. */
@@ -121,7 +123,7 @@ export class IqTracker {
     const children = iq.getChildElements();
     if (children.length !== 1) return errorReply(iq, "bad-request", "modify");
     const child = children[0]!;
-    const handler = this.#handlers.get(`${child.attrs.xmlns ?? ""} ${child.name}`);
+    const handler = this.#handlers.get(`${child.attrs.xmlns ?? ""} ${child.name}`) ?? this.lookup?.(child.name, child.attrs.xmlns ?? "");
     if (!handler) return errorReply(iq, "service-unavailable");
     try {
       const result = await handler(iq, child);

@@ -42,6 +42,8 @@ export interface SessionOptions {
   timeout: number;
   /** XML traffic (for the debug log, which redacts credentials). */
   traffic?: (direction: "in" | "out", text: string) => void;
+  /** IQ get/set handlers shared by every session of the engine (features). */
+  iqHandlers?: (name: string, xmlns: string) => IqHandler | undefined;
   /** Test hook: SRV lookup. */
   srvLookup?: Parameters<typeof resolveEndpoints>[1];
 }
@@ -121,7 +123,7 @@ export class XmppSession extends EventEmitter<SessionEvents> {
       entity.on("send", (el: XmlElement) => traffic("out", el.toString()));
     }
 
-    this.iq = new IqTracker((el) => this.#sendRaw(el), () => (entity.jid ? entity.jid.toString() : undefined), options.timeout);
+    this.iq = new IqTracker((el) => this.#sendRaw(el), () => (entity.jid ? entity.jid.toString() : undefined), options.timeout, options.iqHandlers);
     this.iq.handle("ping", "urn:xmpp:ping", () => null);
 
     const middleware = _middleware({ entity });

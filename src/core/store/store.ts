@@ -1,0 +1,80 @@
+/**
+ * One store outside any UI: getState / dispatch / subscribe, with pure slice reducers. Every
+ * action names its account; the root reducer hands each account slice to every slice reducer.
+ * Bursts (a roster of thousands, a history page) go through `batch`, which notifies once.
+ */
+import { blocklistReducer, type BlocklistAction } from "./slices/blocklist.js";
+import { conversationsReducer, type ConversationsAction } from "./slices/conversations.js";
+import { ownReducer, type OwnAction } from "./slices/own.js";
+import { presenceReducer, type PresenceAction } from "./slices/presence.js";
+import { requestsReducer, type RequestsAction } from "./slices/requests.js";
+import { rosterReducer, type RosterAction } from "./slices/roster.js";
+import { emptyAccountSlice, type AccountSlice, type State } from "./types.js";
+
+export type AccountAction = { type: "account/reset"; account: string } | { type: "account/remove"; account: string };
+
+export type Action = AccountAction | RosterAction | PresenceAction | RequestsAction | BlocklistAction | OwnAction | ConversationsAction;
+
+export function accountReducer(slice: AccountSlice, action: Action): AccountSlice {
+  const next: AccountSlice = {
+    roster: rosterReducer(slice.roster, action),
+    presence: presenceReducer(slice.presence, action),
+    requests: requestsReducer(slice.requests, action),
+    blocked: blocklistReducer(slice.blocked, action),
+    own: ownReducer(slice.own, action),
+    conversations: conversationsReducer(slice.conversations, action),
+  };
+  // Keep identity when nothing changed, so selectors and React skip work.
+  return (Object.keys(next) as (keyof AccountSlice)[]).every((k) => next[k] === slice[k]) ? slice : next;
+}
+
+export function rootReducer(state: State, action: Action): State {
+  if (action.type === "account/remove") {
+    if (!(action.account in state.accounts)) return state;
+    const { [action.account]: _gone, ...rest } = state.accounts;
+    return { accounts: rest };
+  }
+  const current = action.type === "account/reset" ? emptyAccountSlice() : (state.accounts[action.account] ?? emptyAccountSlice());
+  const next = action.type === "account/reset" ? current : accountReducer(current, action);
+  if (state.accounts[action.account] === next) return state;
+  return { accounts: { ...state.accounts, [action.account]: next } };
+}
+
+export interface Store {
+  getState(): State;
+  dispatch(action: Action): void;
+  /** Apply several actions and notify subscribers once. */
+  batch(actions: readonly Action[]): void;
+  subscribe(listener: () => void): () => void;
+  /** The account's slice (empty when unknown). */
+  account(name: string): AccountSlice;
+}
+
+export function createStore(initial: State = { accounts: {} }): Store {
+  let state = initial;
+  const listeners = new Set<() => void>();
+  const notify = () => {
+    for (const l of [...listeners]) l();
+  };
+  const empty = emptyAccountSlice();
+  return {
+    getState: () => state,
+    dispatch(action) {
+      const next = rootReducer(state, action);
+      if (next !== state) {
+        state = next;
+        notify();
+      }
+    },
+    batch(actions) {
+      const before = state;
+      for (const a of actions) state = rootReducer(state, a);
+      if (state !== before) notify();
+    },
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    account: (name) => state.accounts[name] ?? empty,
+  };
+}

@@ -1,0 +1,121 @@
+/**
+ * The shape of jabterm's state: everything a host shows (roster, presence, requests, own
+ * presence, conversations) per account. Pure data; changed only by the slice reducers through
+ * actions, read by hosts through selectors (the TUI through useSyncExternalStore).
+ */
+
+export const SHOWS = ["online", "chat", "away", "xa", "dnd"] as const;
+export type Show = (typeof SHOWS)[number];
+
+export type Subscription = "none" | "to" | "from" | "both";
+
+export interface RosterItem {
+  /** Bare JID, normalised. */
+  jid: string;
+  /** The name the user gave (roster), if any. */
+  name?: string;
+  groups: string[];
+  subscription: Subscription;
+  /** A subscription request of ours is pending. */
+  ask?: "subscribe";
+  /** Pre-approved (RFC 6121 §3.4). */
+  approved?: boolean;
+  /** The nickname the contact publishes (XEP-0172), used when there is no roster name. */
+  nick?: string;
+}
+
+export interface ResourcePresence {
+  resource: string;
+  /** Full JID. */
+  full: string;
+  show: Show;
+  status?: string;
+  priority: number;
+  /** When this presence arrived (ISO). */
+  updated: string;
+  /** XEP-0115 caps as advertised. */
+  caps?: { node: string; ver: string; hash: string };
+  /** Client software: from disco identity (caps) or XEP-0092. */
+  client?: { name: string; version?: string; os?: string };
+  /** XEP-0319 idle since (ISO), or derived from XEP-0012. */
+  idleSince?: string;
+}
+
+export interface SubscriptionRequest {
+  /** Bare JID asking to see our presence. */
+  jid: string;
+  nick?: string;
+  status?: string;
+  received: string;
+}
+
+export interface OwnPresence {
+  show: Show;
+  status?: string;
+  /** Set while auto-away holds the account away/xa; what to restore on input. */
+  auto?: { level: "away" | "xa"; since: string; restoreShow: Show; restoreStatus?: string };
+}
+
+export type ChatDirection = "in" | "out";
+
+export interface ChatMessage {
+  /** jabterm's stable id (origin-id for ours). */
+  id: string;
+  direction: ChatDirection;
+  /** Full or bare JID of the sender. */
+  from: string;
+  to: string;
+  type: "chat" | "normal" | "headline" | "groupchat" | "error";
+  body: string;
+  /** When we received or sent it (ISO). */
+  time: string;
+  /** Original send time for delayed messages (ISO). */
+  delay?: string;
+  /** Delivery state for outgoing messages. */
+  state?: "queued" | "sent" | "acked" | "delivered" | "displayed" | "failed";
+  /** XEP-0245 /me. */
+  me?: boolean;
+  /** Earlier texts when corrected (XEP-0308), oldest first. */
+  corrections?: string[];
+  /** Seen through a carbon (another device of ours sent or received it). */
+  carbon?: "sent" | "received";
+  stanzaId?: string;
+  subject?: string;
+  error?: { condition: string; text?: string };
+}
+
+export interface Conversation {
+  /** Bare JID of the peer. */
+  peer: string;
+  /** XEP-0296 resource lock: the resource replies go to, while set. */
+  lock?: string;
+  /** The peer's last chat state (XEP-0085). */
+  chatState?: { state: "active" | "composing" | "paused" | "inactive" | "gone"; from: string; at: string };
+  messages: ChatMessage[];
+  unread: number;
+}
+
+export interface AccountSlice {
+  roster: { ver?: string; loaded: boolean; items: Record<string, RosterItem> };
+  /** Presence by bare JID then resource; the own bare JID holds our other resources. */
+  presence: Record<string, Record<string, ResourcePresence>>;
+  requests: Record<string, SubscriptionRequest>;
+  blocked: string[];
+  own: OwnPresence;
+  conversations: Record<string, Conversation>;
+}
+
+export interface State {
+  accounts: Record<string, AccountSlice>;
+}
+
+export function emptyAccountSlice(): AccountSlice {
+  return {
+    roster: { loaded: false, items: {} },
+    presence: {},
+    requests: {},
+    blocked: [],
+    own: { show: "online" },
+    conversations: {},
+  };
+}
