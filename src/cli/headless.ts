@@ -50,6 +50,7 @@ export async function runHeadless(opts: HeadlessOptions): Promise<number> {
       if (quitting) return;
       const trimmed = line.replace(/\r$/, "");
       if (trimmed.trim() === "") return;
+      if (source === "stdin") client.noteActivity();
       const r = await executeLine(ctx, trimmed);
       out.write("command", { seq: n, source, input: r.input, ok: r.ok, output: r.output, data: r.data, error: r.error });
       if (r.result?.type === "quit") {

@@ -24,6 +24,8 @@ export interface ClientEvents {
   event: [PublishedEvent];
   /** The core needs a password it does not have; answer with client.answerCredential(). */
   credential: [CredentialRequest];
+  /** The person at the keyboard did something (a key, a command): auto-away listens. */
+  activity: [];
 }
 
 export interface ClientOptions {
@@ -32,6 +34,8 @@ export interface ClientOptions {
   outboxStorage?: OutboxStorage;
   /** Per-step network timeout, ms. */
   timeout?: number;
+  /** Where features may keep caches (roster versions, caps); none: nothing is persisted. */
+  dataDir?: string;
 }
 
 type StartHook = { order: number; name: string; run: (account: Account, info: OnlineInfo) => Promise<void> | void };
@@ -48,6 +52,7 @@ export class JabtermClient extends EventEmitter<ClientEvents> {
   readonly store: Store;
   readonly disco = new DiscoRegistry();
   readonly log: Logger;
+  readonly dataDir: string | undefined;
   readonly #pendingCredentials = new Map<string, { resolve(p: string): void; reject(e: unknown): void }>();
   readonly #startHooks: StartHook[] = [];
 
@@ -55,6 +60,7 @@ export class JabtermClient extends EventEmitter<ClientEvents> {
     super();
     this.config = opts.config;
     this.log = opts.logger ?? nullLogger();
+    this.dataDir = opts.dataDir;
     this.store = createStore();
     this.engine = new Engine({
       config: opts.config,
@@ -88,6 +94,11 @@ export class JabtermClient extends EventEmitter<ClientEvents> {
   /** Hand an event to the hosts. */
   publish(event: string, fields: Record<string, unknown> = {}): void {
     this.emit("event", { event, ...fields });
+  }
+
+  /** Hosts call this on user input (keys, commands); auto-away returns on it. */
+  noteActivity(): void {
+    this.emit("activity");
   }
 
   settings(): Settings {

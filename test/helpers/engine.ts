@@ -81,7 +81,7 @@ export function tempClient(accounts: TestAccount[], settings: Record<string, str
     for (const [k, v] of Object.entries(a.set ?? {})) config.setAccountKey(added.name, k, String(v));
   }
   for (const [k, v] of Object.entries({ reconnect_min_delay: 50, reconnect_max_delay: 400, ...settings })) config.setSetting(k, String(v));
-  const client = createClient({ config, timeout: 5000 });
+  const client = createClient({ config, timeout: 5000, dataDir: paths.dataDir });
   const events: PublishedEvent[] = [];
   client.on("event", (e) => events.push(e));
   const t = {
