@@ -127,3 +127,15 @@ describe("connection input decoding", () => {
     expect(() => conn._onData(Buffer.from("<message/>"))).not.toThrow();
   });
 });
+
+describe("connection output", () => {
+  test("characters XML cannot carry are replaced before they reach the socket", async () => {
+    const conn = new JabConnection({ domain: "localhost", tls: { servername: "localhost" }, limits: { maxStanzaSize: 65536, maxDepth: 16 }, timeout: 1000 });
+    conn.on("error", () => {});
+    const written: string[] = [];
+    const sock = Object.assign(new EventEmitter(), { write: (d: string, cb: (e?: Error | null) => void) => (written.push(d), cb(null)), end() {}, destroy() {}, secure: true });
+    conn._attachSocket(sock);
+    await conn.write("<message><body>a\u0001b\u001bc\ud800d\ufffee\u0009f\u000ag😀</body></message>");
+    expect(written[0]).toBe("<message><body>a\ufffdb\ufffdc\ufffdd\ufffde\u0009f\u000ag😀</body></message>");
+  });
+});

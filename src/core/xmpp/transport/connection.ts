@@ -14,6 +14,11 @@ import { createParserClass, type ParserLimits } from "./parser.js";
 import { PlainSocket, TlsSocket, WsSocket, type XmppSocket } from "./sockets.js";
 import type { TlsPolicy } from "./tls.js";
 
+// eslint-disable-next-line no-control-regex
+const XML_ILLEGAL_SRC = "[\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\uFFFE\\uFFFF]|[\\uD800-\\uDBFF](?![\\uDC00-\\uDFFF])|(?<![\\uD800-\\uDBFF])[\\uDC00-\\uDFFF]";
+const XML_ILLEGAL = new RegExp(XML_ILLEGAL_SRC);
+const XML_ILLEGAL_G = new RegExp(XML_ILLEGAL_SRC, "g");
+
 export type Endpoint =
   | { kind: "tcp"; host: string; port: number }
   | { kind: "tls"; host: string; port: number }
@@ -107,8 +112,13 @@ export class JabConnection extends Client {
     if (text) parser.write(text);
   }
 
-  /** Write without ever throwing out of a destroyed socket. */
-  override async write(data: string): Promise<void> {
+  /**
+   * Write without ever throwing out of a destroyed socket. Characters XML 1.0 cannot carry (C0
+   * controls but TAB/LF/CR, U+FFFE/U+FFFF, lone surrogates) become U+FFFD: a pasted control
+   * character must not make the server close our stream.
+   */
+  override async write(raw: string): Promise<void> {
+    const data = XML_ILLEGAL.test(raw) ? raw.replace(XML_ILLEGAL_G, "\uFFFD") : raw;
     if (this.status === "closing") throw new ConnectionError("connection is closing");
     const socket = this.socket as XmppSocket | null;
     if (!socket) throw new ConnectionError("not connected");
