@@ -27,6 +27,7 @@ import { xml, type XmlElement } from "./xml.js";
 
 const NS_STREAM = "http://etherx.jabber.org/streams";
 const NS_TLS = "urn:ietf:params:xml:ns:xmpp-tls";
+const NS_SM = "urn:xmpp:sm:3";
 
 export interface SessionOptions {
   local: string;
@@ -96,6 +97,8 @@ export class XmppSession extends EventEmitter<SessionEvents> {
   #lastError: JabtermError | undefined;
   #stopping = false;
   #mechanism: Mechanism | undefined;
+  /** Whether the last stream features offered XEP-0198 (so <enable/> follows resource binding). */
+  #smOffered = false;
 
   constructor(options: SessionOptions) {
     super();
@@ -132,6 +135,7 @@ export class XmppSession extends EventEmitter<SessionEvents> {
     // TLS or nothing: never go past stream features on an unencrypted stream without STARTTLS.
     middleware.use((ctx: { stanza: XmlElement; entity: JabConnection }, next) => {
       const { stanza } = ctx;
+      if (stanza.is("features", NS_STREAM)) this.#smOffered = Boolean(stanza.getChild("sm", NS_SM));
       if (stanza.is("features", NS_STREAM) && !entity.isSecure() && !options.allowPlaintext && !stanza.getChild("starttls", NS_TLS)) {
         throw new TlsError(
           `${options.domain} did not offer STARTTLS (it may have been stripped on the way); refusing to continue without encryption. ` +
@@ -250,7 +254,20 @@ export class XmppSession extends EventEmitter<SessionEvents> {
       };
       const onOnline = () => {
         cleanup();
-        resolve({ jid: this.jid!, resumed: false, streamManagement: false, mechanism: this.#mechanism });
+        // Stream management is enabled right after binding. Hold "online" until the server has
+        // answered <enable/>: stanzas exchanged while it is in flight made xmpp.js's counter
+        // disagree with the server's ("client acknowledged more stanzas than sent").
+        const settled = this.#smOffered
+          ? nextNonza(this.entity, (el) => el.getNS() === NS_SM && (el.name === "enabled" || el.name === "failed"), this.options.timeout, "stream management").then(
+              (el) => el.name === "enabled",
+              () => false,
+            )
+          : Promise.resolve(false);
+        void settled.then((sm) =>
+          this.online
+            ? resolve({ jid: this.jid!, resumed: false, streamManagement: sm, mechanism: this.#mechanism })
+            : reject(this.#lastError ?? new ConnectionError("the connection was lost during login")),
+        );
       };
       const onResumed = () => {
         cleanup();
@@ -278,8 +295,7 @@ export class XmppSession extends EventEmitter<SessionEvents> {
     try {
       await this.entity.open({ domain: this.options.domain, lang: "en" });
       const info = await online;
-      // Stream management is enabled right after bind; report what we have.
-      return { ...info, streamManagement: info.resumed || this.#sm.enableSent || this.#sm.enabled };
+      return info;
     } catch (err) {
       online.catch(() => {});
       this.#cleanupSocket();
