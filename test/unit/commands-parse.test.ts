@@ -145,6 +145,13 @@ describe("parseCommandLine: rest of line", () => {
     expect(() => parse("/account add alice@example.org -- --name")).toThrow(UsageError);
   });
 
+  it("an option right after a command name goes to its default subcommand", () => {
+    const c = parseCommandLine(createRegistry(), "/roster -a work");
+    expect(c.path).toEqual(["roster", "list"]);
+    expect(c.options.account).toBe("work");
+    expect(() => parse("/account --nope")).toThrow(UsageError);
+  });
+
   it("parses options before positionals", () => {
     const c = parse("/msg -a work bob@example.org hi");
     expect(c.options.account).toBe("work");

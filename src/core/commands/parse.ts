@@ -186,7 +186,8 @@ export function parseCommandLine<Ctx>(
   // Subcommands.
   while (def.subcommands?.length) {
     const p = skipSpace(line, pos);
-    if (p >= line.length) {
+    // No subcommand word, or an option next (`/roster -a work`): the default subcommand, if any.
+    if (p >= line.length || (line[p] === "-" && def.defaultSubcommand !== undefined)) {
       const dflt = def.defaultSubcommand !== undefined ? findSubcommand(def, def.defaultSubcommand) : undefined;
       if (!dflt) throw usageError("missing subcommand", def, path);
       def = dflt;
