@@ -14,6 +14,7 @@ import { Outbox, type OutboxStorage, type OutgoingMessage } from "./messaging/ou
 import { createStore, type Store } from "./store/store.js";
 import { accountStateView, type Account, type CredentialRequest } from "./xmpp/account.js";
 import { DiscoRegistry } from "./xmpp/features/disco.js";
+import { outboxAccountOf, sendChat } from "./xmpp/features/chat-send.js";
 import { installFeatures } from "./xmpp/features/index.js";
 import type { OnlineInfo } from "./xmpp/transport/session.js";
 
@@ -26,6 +27,8 @@ export interface ClientEvents {
   credential: [CredentialRequest];
   /** The person at the keyboard did something (a key, a command): auto-away listens. */
   activity: [];
+  /** A session is ready: online and its start hooks (roster, presence, ...) have run. */
+  session: [{ account: string; resumed: boolean }];
 }
 
 export interface ClientOptions {
@@ -42,7 +45,7 @@ type StartHook = { order: number; name: string; run: (account: Account, info: On
 
 /** Outgoing message as published in `message` events. */
 export function outgoingView(m: OutgoingMessage, from: string) {
-  return { account: m.account, direction: "out" as const, from, to: m.to, id: m.id, type: m.type, body: m.body, state: m.state };
+  return { account: m.account, direction: "out" as const, from, to: m.to, id: m.id, type: m.type, body: m.body, state: m.state, replaces: m.replaces, me: m.body.startsWith("/me ") || undefined };
 }
 
 export class JabtermClient extends EventEmitter<ClientEvents> {
@@ -55,6 +58,7 @@ export class JabtermClient extends EventEmitter<ClientEvents> {
   readonly dataDir: string | undefined;
   readonly #pendingCredentials = new Map<string, { resolve(p: string): void; reject(e: unknown): void }>();
   readonly #startHooks: StartHook[] = [];
+  readonly #shutdownHooks: (() => void | Promise<void>)[] = [];
 
   constructor(opts: ClientOptions) {
     super();
@@ -114,6 +118,11 @@ export class JabtermClient extends EventEmitter<ClientEvents> {
     this.#startHooks.sort((a, b) => a.order - b.order);
   }
 
+  /** Run `fn` when the client shuts down (features stop their timers here). */
+  onShutdown(fn: () => void | Promise<void>): void {
+    this.#shutdownHooks.push(fn);
+  }
+
   async #sessionStarted(account: string, info: OnlineInfo): Promise<void> {
     const acct = this.engine.find(account);
     if (!acct) return;
@@ -128,7 +137,9 @@ export class JabtermClient extends EventEmitter<ClientEvents> {
         }
       }
     }
-    void this.outbox.flush(this.#outboxAccount(acct));
+    void this.outbox.flush(outboxAccountOf(acct));
+    this.emit("session", { account, resumed: info.resumed });
+    this.publish("session", { account, resumed: info.resumed });
   }
 
   /** The account's own full JID when bound, else its bare JID. */
@@ -137,22 +148,12 @@ export class JabtermClient extends EventEmitter<ClientEvents> {
     return a?.state.boundJid ?? a?.settings.jid ?? account;
   }
 
-  #outboxAccount(acct: Account) {
-    return {
-      name: acct.name,
-      get online() {
-        return acct.online;
-      },
-      get streamManagement() {
-        return acct.session?.streamManagementQueued ?? false;
-      },
-      send: (stanza: Parameters<Account["send"]>[0]) => acct.send(stanza),
-    };
-  }
-
-  /** Queue a chat message for `to` on `account` (sent now if online, else when it comes online). */
-  sendMessage(account: Account, to: string, body: string, type: OutgoingMessage["type"] = "chat"): OutgoingMessage {
-    return this.outbox.enqueue(this.#outboxAccount(account), to, body, type);
+  /**
+   * Queue a chat message for `to` on `account` (sent now if online, else when it comes online),
+   * honouring the conversation's resource lock and the chat-state setting.
+   */
+  sendMessage(account: Account, to: string, body: string, type: "chat" | "normal" = "chat"): OutgoingMessage {
+    return sendChat(this, account, to, body, { type });
   }
 
   /** Answer a pending credential request (the password is used for this run only, not saved). */
@@ -187,6 +188,7 @@ export class JabtermClient extends EventEmitter<ClientEvents> {
   }
 
   async shutdown(): Promise<void> {
+    for (const fn of this.#shutdownHooks) await fn();
     for (const [, p] of this.#pendingCredentials) p.reject(new Error("shutting down"));
     this.#pendingCredentials.clear();
     await this.engine.shutdown();

@@ -98,7 +98,11 @@ export function tempClient(accounts: TestAccount[], settings: Record<string, str
     },
     /** Connect every account and wait until all are online and their session-start hooks ran. */
     async connectAll() {
+      const ready = new Set<string>();
+      const onSession = ({ account }: { account: string }) => ready.add(account);
+      client.on("session", onSession);
       await Promise.all(client.engine.accounts().map((a) => a.connect()));
+      await waitFor(() => client.engine.accounts().every((a) => !a.online || ready.has(a.name)), { message: "session start hooks" }).finally(() => client.off("session", onSession));
       for (const a of client.engine.accounts()) {
         if (!a.online) throw new Error(`account ${a.name} did not come online: ${JSON.stringify(a.state.error)}`);
       }

@@ -477,3 +477,84 @@ describe("Outbox: storage", () => {
     expect(outbox.get("unacked")).toMatchObject({ state: "sent", attempts: 2 });
   });
 });
+
+describe("Outbox: corrections, chat states and error replies", () => {
+  const CORRECT = "urn:xmpp:message-correct:0";
+  const CHATSTATES = "http://jabber.org/protocol/chatstates";
+
+  it("a correction carries <replace id> and <active/> when asked, and keeps them when re-sent", async () => {
+    const outbox = new Outbox();
+    const acct = fakeAccount({ online: true });
+    const plain = outbox.enqueue(acct, "bob@example.org", "helo");
+    const fix = outbox.enqueue(acct, "bob@example.org", "hello", "chat", { replaces: plain.id, active: true });
+    await outbox.flush(acct);
+    expect(acct.sent[0]!.getChild("replace", CORRECT)).toBeUndefined();
+    expect(acct.sent[0]!.getChild("active", CHATSTATES)).toBeUndefined();
+    const s = acct.sent[1]!;
+    expect(s.getChild("replace", CORRECT)?.attrs.id).toBe(plain.id);
+    expect(s.getChild("active", CHATSTATES)).toBeDefined();
+    // its own new id == origin-id
+    expect(s.attrs.id).toBe(fix.id);
+    expect(fix.id).not.toBe(plain.id);
+    expect(outbox.get(fix.id)).toMatchObject({ replaces: plain.id, active: true });
+    outbox.onFail("work", s);
+    await outbox.flush(acct);
+    expect(acct.sent[2]!.getChild("replace", CORRECT)?.attrs.id).toBe(plain.id);
+  });
+
+  it("an error reply from the recipient fails the message with the RFC 6120 condition", async () => {
+    const outbox = new Outbox();
+    const acct = fakeAccount({ online: true });
+    const states = recordStates(outbox);
+    const msg = outbox.enqueue(acct, "nobody@example.org", "hi");
+    await outbox.flush(acct);
+    outbox.onAck("work", acct.sent[0]!);
+    const hit = outbox.onError("work", "nobody@example.org", msg.id, { condition: "service-unavailable", text: "no such user", type: "cancel" });
+    expect(hit?.id).toBe(msg.id);
+    expect(outbox.get(msg.id)).toMatchObject({ state: "failed", error: { code: "stanza", condition: "service-unavailable", type: "cancel" } });
+    expect(outbox.get(msg.id)?.error?.text).toContain("no such user");
+    expect(states).toEqual(["sent", "acked", "failed"]);
+    expect(outbox.pending()).toEqual([]);
+  });
+
+  it("accepts the error from the recipient's domain, ignores it from anyone else or for another account", async () => {
+    const outbox = new Outbox();
+    const acct = fakeAccount({ online: true });
+    const a = outbox.enqueue(acct, "bob@remote.example/phone", "a");
+    const b = outbox.enqueue(acct, "carol@remote.example", "b");
+    await outbox.flush(acct);
+    expect(outbox.onError("work", "mallory@remote.example", a.id, { condition: "service-unavailable" })).toBeUndefined();
+    expect(outbox.onError("work", "example.org", a.id, { condition: "service-unavailable" })).toBeUndefined();
+    expect(outbox.onError("home", "bob@remote.example", a.id, { condition: "service-unavailable" })).toBeUndefined();
+    expect(outbox.onError("work", "@bad", a.id, { condition: "service-unavailable" })).toBeUndefined();
+    expect(outbox.onError("work", "bob@remote.example", "nope", { condition: "service-unavailable" })).toBeUndefined();
+    expect(outbox.get(a.id)?.state).toBe("sent");
+    expect(outbox.onError("work", "bob@remote.example/laptop", a.id, { condition: "recipient-unavailable" })?.state).toBe("failed");
+    expect(outbox.onError("work", "remote.example", b.id, { condition: "remote-server-not-found" })?.state).toBe("failed");
+  });
+
+  it("an error after a receipt leaves the message delivered (but is still about it)", async () => {
+    const outbox = new Outbox();
+    const acct = fakeAccount({ online: true });
+    const msg = outbox.enqueue(acct, "bob@example.org", "x");
+    await outbox.flush(acct);
+    outbox.onPeerState("work", "bob@example.org/phone", msg.id, "delivered");
+    expect(outbox.onError("work", "bob@example.org", msg.id, { condition: "service-unavailable" })?.id).toBe(msg.id);
+    expect(outbox.get(msg.id)?.state).toBe("delivered");
+  });
+});
+
+// Regression: Prosody sends the error bounce for a message to a nonexistent user before its
+// stream-management ack; the ack used to turn "failed" back into "acked".
+test("an ack after an error reply does not undo the failure", async () => {
+  const outbox = new Outbox();
+  const acct = fakeAccount({ online: true });
+  const states = recordStates(outbox);
+  const msg = outbox.enqueue(acct, "nobody@example.org", "hi");
+  await outbox.flush(acct);
+  outbox.onError("work", "nobody@example.org", msg.id, { condition: "service-unavailable" });
+  outbox.onAck("work", acct.sent[0]!);
+  expect(outbox.get(msg.id)).toMatchObject({ state: "failed", awaitingAck: false });
+  expect(states).toEqual(["sent", "failed"]);
+  expect(outbox.pending()).toEqual([]);
+});

@@ -11,12 +11,16 @@
  *   `fail` for each stanza it gives up on (resumption refused, or a clean stop). We re-queue only
  *   on `fail` and flush only the `queued` ones on a new session: never both.
  * The storage interface lets the history store make it durable across crashes.
+ *
+ * A message may carry a XEP-0308 correction (`replaces`) and XEP-0085 <active/>; both are stored
+ * with it, so a re-send carries them too. An error reply from the recipient (or its server) fails
+ * the message with the RFC 6120 condition, and a later stream-management ack does not undo that.
  */
 import { randomUUID } from "node:crypto";
 import { EventEmitter } from "node:events";
 
-import { JabtermError, errorInfo } from "../errors.js";
-import { sameBareJid } from "../jid.js";
+import { JabtermError, StanzaError, errorInfo } from "../errors.js";
+import { domainOf, sameBareJid, sameJid, tryParseJid } from "../jid.js";
 import { xml, type XmlElement } from "../xmpp/transport/xml.js";
 import { NS } from "../xmpp/ns.js";
 
@@ -39,6 +43,16 @@ export interface OutgoingMessage {
   awaitingAck?: boolean;
   attempts: number;
   error?: ReturnType<typeof errorInfo>;
+  /** XEP-0308: this message corrects our earlier message with this id. */
+  replaces?: string;
+  /** XEP-0085: carry <active/> (the user's chat-state setting was on). */
+  active?: boolean;
+}
+
+/** What a message carries besides its body. */
+export interface EnqueueOptions {
+  replaces?: string;
+  active?: boolean;
 }
 
 /** Where outbox entries live. The default keeps them in memory; the history store persists them. */
@@ -80,6 +94,8 @@ export function buildChatStanza(msg: OutgoingMessage): XmlElement {
     xml("origin-id", { xmlns: NS.sid, id: msg.id }),
     msg.type !== "groupchat" ? xml("request", { xmlns: NS.receipts }) : undefined,
     xml("markable", { xmlns: NS.markers }),
+    msg.active ? xml("active", { xmlns: NS.chatstates }) : undefined,
+    msg.replaces ? xml("replace", { xmlns: NS.correct, id: msg.replaces }) : undefined,
   );
 }
 
@@ -113,8 +129,10 @@ export class Outbox extends EventEmitter<OutboxEvents> {
   }
 
   /** Queue a message; it is sent at once when the account is online. */
-  enqueue(account: OutboxAccount, to: string, body: string, type: OutgoingMessage["type"] = "chat"): OutgoingMessage {
+  enqueue(account: OutboxAccount, to: string, body: string, type: OutgoingMessage["type"] = "chat", opts: EnqueueOptions = {}): OutgoingMessage {
     const msg: OutgoingMessage = { id: randomUUID(), account: account.name, to, type, body, state: "queued", created: new Date().toISOString(), attempts: 0 };
+    if (opts.replaces) msg.replaces = opts.replaces;
+    if (opts.active) msg.active = true;
     this.#storage.put(msg);
     this.#byId.set(msg.id, msg);
     this.emit("message", { ...msg });
@@ -157,7 +175,10 @@ export class Outbox extends EventEmitter<OutboxEvents> {
   /** Stream management acknowledged a stanza. */
   onAck(account: string, stanza: XmlElement): void {
     const msg = this.#match(account, stanza);
-    if (msg && RANK[msg.state] < RANK.acked) this.#set(msg, { state: "acked", awaitingAck: false });
+    if (!msg) return;
+    // The server bounced it (an error reply usually comes before the ack): it stays failed.
+    if (msg.state === "failed") this.#set(msg, { awaitingAck: false });
+    else if (RANK[msg.state] < RANK.acked) this.#set(msg, { state: "acked", awaitingAck: false });
   }
 
   /** Stream management gave up on a stanza: queue it again for the next session. */
@@ -173,6 +194,21 @@ export class Outbox extends EventEmitter<OutboxEvents> {
     // Only the recipient may confirm (compare bare JIDs: any of its resources).
     if (!sameBareJid(from, msg.to)) return;
     if (RANK[state] > RANK[msg.state]) this.#set(msg, { state, awaitingAck: false });
+  }
+
+  /**
+   * An error reply (RFC 6120 §8.3) to one of our messages: it failed, with the condition. Only the
+   * recipient (any resource), or its domain (a server answering for it), may say so; a message the
+   * recipient already confirmed stays as it is. Returns the message when the error was about it.
+   */
+  onError(account: string, from: string, id: string, error: { condition: string; text?: string; type?: string }): OutgoingMessage | undefined {
+    const msg = this.#byId.get(id);
+    if (!msg || msg.account !== account || !tryParseJid(from) || !tryParseJid(msg.to)) return undefined;
+    if (!sameBareJid(from, msg.to) && !sameJid(from, domainOf(msg.to))) return undefined;
+    if (msg.state === "queued" || msg.state === "sent" || msg.state === "acked") {
+      this.#set(msg, { state: "failed", awaitingAck: false, error: errorInfo(new StanzaError(error.condition, error.text, error.type)) });
+    }
+    return msg;
   }
 
   /** Give up on a message (e.g. at exit): marks it failed. */

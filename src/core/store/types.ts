@@ -39,6 +39,8 @@ export interface ResourcePresence {
   client?: { name: string; version?: string; os?: string };
   /** XEP-0319 idle since (ISO), or derived from XEP-0012. */
   idleSince?: string;
+  /** Where `client` came from: the verified caps disco#info, or a XEP-0092 answer (which wins). */
+  clientSource?: "caps" | "version";
 }
 
 export interface SubscriptionRequest {
@@ -52,7 +54,9 @@ export interface SubscriptionRequest {
 export interface OwnPresence {
   show: Show;
   status?: string;
-  /** Set while auto-away holds the account away/xa; what to restore on input. */
+  /** The priority of the last broadcast presence (the account's key for this show); unset before the first. */
+  priority?: number;
+  /** Set while auto-away holds the account away/xa; what to restore on input. `since`: the last activity (ISO). */
   auto?: { level: "away" | "xa"; since: string; restoreShow: Show; restoreStatus?: string };
 }
 
@@ -71,6 +75,8 @@ export interface ChatMessage {
   time: string;
   /** Original send time for delayed messages (ISO). */
   delay?: string;
+  /** The delay stamp was unusable: ignored ("invalid"), or clamped to `time` ("future", "too-old"). */
+  delayIssue?: "invalid" | "future" | "too-old";
   /** Delivery state for outgoing messages. */
   state?: "queued" | "sent" | "acked" | "delivered" | "displayed" | "failed";
   /** XEP-0245 /me. */
@@ -80,7 +86,12 @@ export interface ChatMessage {
   /** Seen through a carbon (another device of ours sent or received it). */
   carbon?: "sent" | "received";
   stanzaId?: string;
+  /** The stanza's id attribute when it differs from `id` (receipts, markers, corrections refer to it). */
+  wireId?: string;
+  /** XEP-0333: the sender asked for chat markers. */
+  markable?: boolean;
   subject?: string;
+  thread?: string;
   error?: { condition: string; text?: string };
 }
 
@@ -89,6 +100,12 @@ export interface Conversation {
   peer: string;
   /** XEP-0296 resource lock: the resource replies go to, while set. */
   lock?: string;
+  /** The lock was set by hand (/resource): kept until /resource off or that resource goes offline. */
+  lockManual?: boolean;
+  /** XEP-0085: whether the peer sends chat states (unknown until its first message). */
+  peerChatStates?: boolean;
+  /** The id of the last message we sent a displayed marker (XEP-0333) for. */
+  displayedSent?: string;
   /** The peer's last chat state (XEP-0085). */
   chatState?: { state: "active" | "composing" | "paused" | "inactive" | "gone"; from: string; at: string };
   messages: ChatMessage[];

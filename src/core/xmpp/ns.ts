@@ -7,4 +7,14 @@ export const NS = {
   receipts: "urn:xmpp:receipts",
   markers: "urn:xmpp:chat-markers:0",
   ping: "urn:xmpp:ping",
+  /** XEP-0280 Message Carbons. */
+  carbons: "urn:xmpp:carbons:2",
+  /** XEP-0297 Stanza Forwarding. */
+  forward: "urn:xmpp:forward:0",
+  /** XEP-0085 Chat State Notifications. */
+  chatstates: "http://jabber.org/protocol/chatstates",
+  /** XEP-0308 Last Message Correction. */
+  correct: "urn:xmpp:message-correct:0",
+  /** XEP-0334 Message Processing Hints. */
+  hints: "urn:xmpp:hints",
 } as const;
