@@ -2,7 +2,7 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
-    include: ["test/**/*.test.ts"],
+    include: ["test/**/*.test.ts", "test/**/*.test.tsx"],
     // Integration tests start their own Prosody per file; two cores, so keep parallelism modest.
     maxWorkers: 2,
     testTimeout: 30_000,
