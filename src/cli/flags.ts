@@ -34,6 +34,7 @@ export function helpText(version: string): string {
     `jabterm ${version} — a terminal XMPP client for several accounts at once`,
     "",
     "Usage",
+    "  jabterm [options]                 the full-screen interface",
     "  jabterm --headless [options]      slash commands on stdin, NDJSON events on stdout",
     "",
     "Options",

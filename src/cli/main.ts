@@ -14,6 +14,7 @@ import { acquireLock } from "../core/lock.js";
 import { createLogger, LOG_LEVELS, type LogLevel } from "../core/logger.js";
 import { FLAGS, helpText, kebab } from "./flags.js";
 import { runHeadless } from "./headless.js";
+import { runInteractive } from "./interactive.js";
 
 function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
@@ -61,9 +62,6 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
     const later = ["ctl", "send", "completion"];
     return fail(new UsageError(later.includes(sub) ? `jabterm ${sub} is not available yet` : `unknown subcommand ${sub} (see jabterm --help)`));
   }
-  if (!flags.headless) {
-    return fail(new UsageError("the full-screen interface is not built yet: run jabterm --headless (see jabterm --help)"));
-  }
   const logLevel = flags.logLevel as string | undefined;
   if (logLevel !== undefined && !(LOG_LEVELS as readonly string[]).includes(logLevel)) {
     return fail(new UsageError(`--${kebab("logLevel")} must be one of ${LOG_LEVELS.join(", ")}`));
@@ -82,14 +80,10 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
     for (const a of config.accounts()) if (a.password) logger.addSecret(a.password);
     for (const w of [...config.warnings(), ...logger.warnings]) process.stderr.write(`jabterm: warning: ${w}\n`);
     const client = createClient({ config, logger, dataDir: paths.dataDir });
-    const code = await runHeadless({
-      client,
-      stdin: process.stdin,
-      stdout: process.stdout,
-      exec: (flags.exec as string[] | undefined) ?? [],
-      stay: Boolean(flags.stay),
-      version,
-    });
+    const exec = (flags.exec as string[] | undefined) ?? [];
+    const code = flags.headless
+      ? await runHeadless({ client, stdin: process.stdin, stdout: process.stdout, exec, stay: Boolean(flags.stay), version })
+      : await runInteractive({ client, version, exec, dataDir: paths.dataDir });
     logger.close();
     return code;
   } catch (err) {

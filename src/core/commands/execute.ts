@@ -28,7 +28,7 @@ export async function executeLine(ctx: CommandContext, line: string): Promise<Ex
     const call = parseCommandLine(ctx.registry, line);
     const result = call.def.run ? await call.def.run(ctx, call) : ({ type: "none" } as const);
     const output = result.type === "output" ? result.lines : result.type === "open" ? (result.lines ?? []) : [];
-    const data = result.type === "output" ? result.data : undefined;
+    const data = result.type === "output" ? result.data : result.type === "open" ? { account: result.account, jid: result.jid } : undefined;
     return { input: call.redacted, ok: true, result, output, data };
   } catch (err) {
     return { input, ok: false, output: [], error: errorInfo(err) };

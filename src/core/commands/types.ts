@@ -105,6 +105,8 @@ export type CommandResult =
   /** Open/focus a conversation window. */
   | { type: "open"; account: string; jid: string; lines?: string[] }
   | { type: "quit"; code?: number }
+  /** Select (by number, or a JID's conversation) or close a window of the interactive UI. */
+  | { type: "window"; action: "select" | "close"; target?: string }
   | { type: "none" };
 
 export function output(...lines: string[]): CommandResult {

@@ -9,6 +9,7 @@ import { chatCommands } from "./chat.js";
 import { msgCommand } from "./messaging.js";
 import { presenceCommands } from "./presence.js";
 import { rosterCommands } from "./roster.js";
+import { windowCommands } from "./windows.js";
 
 export const COMMANDS: readonly CommandDef<CommandContext>[] = [
   accountCommand,
@@ -19,6 +20,7 @@ export const COMMANDS: readonly CommandDef<CommandContext>[] = [
   ...chatCommands,
   ...rosterCommands,
   ...presenceCommands,
+  ...windowCommands,
   helpCommand,
   quitCommand,
 ];

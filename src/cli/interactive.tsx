@@ -1,0 +1,98 @@
+/**
+ * The full-screen host: alternate screen, raw mode, the Ink app; the terminal is restored on
+ * every way out (quit, SIGTERM, SIGHUP from a dropped SSH session, an uncaught error), and on
+ * Ctrl-Z (suspended) and re-entered on resume.
+ */
+import { render } from "ink";
+
+import type { JabtermClient } from "../core/client.js";
+import { EXIT } from "../core/errors.js";
+import { App, type AppHost } from "../ui/app.js";
+import { createUiStore } from "../ui/state/ui-store.js";
+import { loadTabs, saveTabs } from "../ui/state/persist.js";
+
+const ENTER = "\x1b[?1049h\x1b[H\x1b[2J";
+const LEAVE = "\x1b[?2004l\x1b[?1000l\x1b[?25h\x1b[?1049l";
+
+export interface InteractiveOptions {
+  client: JabtermClient;
+  version: string;
+  exec: string[];
+  dataDir?: string;
+}
+
+export async function runInteractive(opts: InteractiveOptions): Promise<number> {
+  const { stdin, stdout } = process;
+  if (!stdin.isTTY || !stdout.isTTY) {
+    process.stderr.write("jabterm: standard input and output must be a terminal for the full-screen interface; use jabterm --headless for scripts and pipes\n");
+    return EXIT.usage;
+  }
+  const { client } = opts;
+  const ui = createUiStore();
+  for (const tab of loadTabs(opts.dataDir)) ui.dispatch({ type: "open", tab, focus: false });
+
+  let restored = false;
+  const restore = () => {
+    if (restored) return;
+    restored = true;
+    try {
+      if (stdin.isTTY) stdin.setRawMode(false);
+    } catch {
+      // the terminal may be gone (SSH drop)
+    }
+    stdout.write(LEAVE);
+  };
+  const enter = () => {
+    restored = false;
+    stdout.write(ENTER);
+  };
+
+  enter();
+  let resolveExit!: (code: number) => void;
+  const exited = new Promise<number>((r) => (resolveExit = r));
+
+  const host: AppHost = {
+    quit: (code = EXIT.ok) => resolveExit(code),
+    suspend: () => {
+      restore();
+      process.once("SIGCONT", () => {
+        enter();
+        if (stdin.isTTY) stdin.setRawMode(true);
+        instance.clear();
+        host.redraw();
+      });
+      process.kill(process.pid, "SIGTSTP");
+    },
+    redraw: () => {
+      stdout.write("\x1b[H\x1b[2J");
+      instance.rerender(app());
+    },
+  };
+  const app = () => <App client={client} ui={ui} host={host} exec={opts.exec} version={opts.version} />;
+  const instance = render(app(), { exitOnCtrlC: false, patchConsole: false, maxFps: 60, incrementalRendering: true });
+
+  const onSignal = (sig: NodeJS.Signals) => () => resolveExit(sig === "SIGINT" ? EXIT.ok : 128 + (sig === "SIGTERM" ? 15 : 1));
+  const handlers = (["SIGTERM", "SIGHUP", "SIGINT"] as const).map((sig) => {
+    const h = onSignal(sig);
+    process.on(sig, h);
+    return [sig, h] as const;
+  });
+  const onFatal = (err: unknown) => {
+    restore();
+    process.stderr.write(`jabterm: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
+  };
+  process.on("uncaughtException", onFatal);
+  process.on("exit", restore);
+
+  const code = await exited;
+  saveTabs(opts.dataDir, ui.getState().tabs);
+  instance.unmount();
+  restore();
+  for (const [sig, h] of handlers) process.off(sig, h);
+  process.off("uncaughtException", onFatal);
+  const left = await client.drain(client.settings().drain_timeout);
+  for (const m of left) client.outbox.fail(m.id, "not delivered before exit");
+  await client.shutdown();
+  return left.length ? EXIT.undelivered : code;
+}

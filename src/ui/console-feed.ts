@@ -1,0 +1,47 @@
+/**
+ * What the console tab shows: connection events, errors, requests — turned from the client's
+ * published events into console lines, and incoming chats into (unfocused) tabs.
+ */
+import type { JabtermClient, PublishedEvent } from "../core/client.js";
+import { peerOf } from "../core/xmpp/features/chat-send.js";
+import { chatTabId, type UiStore } from "./state/ui-store.js";
+
+export function describeEvent(e: PublishedEvent): { text: string; level: "info" | "error"; remote?: boolean } | undefined {
+  const f = e as Record<string, any>;
+  switch (e.event) {
+    case "account":
+      if (f.status === "online") return { text: `${f.account}: online as ${f.bound}${f.resumed ? " (resumed)" : ""}`, level: "info" };
+      if (f.status === "error") return { text: `${f.account}: ${f.error?.text ?? "error"}`, level: "error", remote: true };
+      if (f.status === "offline" && f.retry_in !== undefined) return { text: `${f.account}: ${f.error?.text ?? "offline"}; retrying in ${Math.round(f.retry_in / 100) / 10} s`, level: "error", remote: true };
+      if (f.status === "offline") return { text: `${f.account}: offline`, level: "info" };
+      if (f.status === "connecting") return { text: `${f.account}: connecting…`, level: "info" };
+      return undefined;
+    case "credential":
+      return { text: `${f.account} needs a password: type /password ${f.account} <password>`, level: "error" };
+    case "subscription_request":
+      return { text: `${f.account}: ${f.jid} asks to see your presence (/sub allow ${f.jid}, /sub deny ${f.jid})`, level: "info", remote: true };
+    case "error":
+    case "warning":
+      return { text: `${f.account ? `${f.account}: ` : ""}${f.text ?? f.message ?? JSON.stringify(f)}`, level: "error", remote: true };
+    default:
+      return undefined;
+  }
+}
+
+export function attachConsoleFeed(client: JabtermClient, ui: UiStore): () => void {
+  const onEvent = (e: PublishedEvent) => {
+    const d = describeEvent(e);
+    if (d) ui.dispatch({ type: "console", ...d });
+    if (e.event === "message" && e.direction === "in" && (e.type === "chat" || e.type === "normal") && typeof e.from === "string") {
+      let peer: string;
+      try {
+        peer = peerOf(e.from);
+      } catch {
+        return;
+      }
+      ui.dispatch({ type: "open", tab: { kind: "chat", id: chatTabId(String(e.account), peer), account: String(e.account), peer }, focus: false });
+    }
+  };
+  client.on("event", onEvent);
+  return () => client.off("event", onEvent);
+}

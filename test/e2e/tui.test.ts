@@ -1,0 +1,101 @@
+/**
+ * The real binary in a real terminal (tmux), typed at as a person would: log in against Prosody,
+ * open a conversation, send and receive, switch tabs, resize, hostile text stays inert, quit.
+ */
+import fs from "node:fs";
+import path from "node:path";
+
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+
+import { ConfigStore } from "../../src/core/config/config.js";
+import { resolvePaths } from "../../src/core/config/paths.js";
+import { BIN, tempDirs } from "../helpers/headless.js";
+import { peerAvailable, startPeer, type Peer } from "../helpers/peer.js";
+import { prosodyAvailable, startProsody, type ProsodyServer } from "../helpers/prosody.js";
+import { startTerminal, tmuxAvailable, type Terminal } from "../helpers/tmux.js";
+import { waitFor } from "../helpers/wait-for.js";
+
+const run = prosodyAvailable() && peerAvailable() && tmuxAvailable() ? describe : describe.skip;
+
+run("the full-screen interface in tmux", () => {
+  let server: ProsodyServer;
+  beforeAll(async () => {
+    server = await startProsody();
+  });
+  afterAll(async () => {
+    await server?.cleanup();
+  });
+
+  function configure(accounts: { name: string; jid: string; password: string }[]) {
+    const dirs = tempDirs("jabterm-tui-");
+    const cfg = ConfigStore.open(resolvePaths({ configDir: dirs.configDir, dataDir: dirs.dataDir, env: {} }));
+    for (const a of accounts) {
+      cfg.addAccount(a.jid, { name: a.name });
+      for (const [k, v] of Object.entries({ host: "127.0.0.1", port: String(server.c2sPort), ca_file: server.caFile, password: a.password })) cfg.setAccountKey(a.name, k, v);
+    }
+    return dirs;
+  }
+
+  test("log in, chat with a slixmpp peer, switch tabs, resize, hostile text stays inert, quit cleanly", async () => {
+    const [me, other, bob] = await Promise.all([server.createAccount(), server.createAccount(), server.createAccount()]);
+    const dirs = configure([
+      { name: "work", jid: me.jid, password: me.password },
+      { name: "home", jid: other.jid, password: other.password },
+    ]);
+    const peer: Peer = await startPeer({ jid: bob.jid, password: bob.password, port: server.c2sPort, caFile: server.caFile });
+    let term: Terminal | undefined;
+    try {
+      term = await startTerminal(["node", BIN, "--config-dir", dirs.configDir, "--data-dir", dirs.dataDir, "--log-file", dirs.logFile], { columns: 110, rows: 30 });
+      await term.waitFor(/work: online as/);
+      await term.waitFor(/home: online as/);
+
+      await term.type(`/chat -a work ${bob.jid}`);
+      await term.keys("Enter");
+      await term.waitFor(`work›${bob.jid}`);
+      await term.type("hello from the terminal");
+      await term.keys("Enter");
+      const got = await peer.nextMessage((m) => m.body === "hello from the terminal");
+      expect(got.from.startsWith(me.jid)).toBe(true);
+      await term.waitFor(/me: hello from the terminal/);
+
+      // A reply with hostile text that Prosody lets through (C1 CSI, bidi override): it shows
+      // as inert placeholders and nothing in it acts on the terminal (the screen is not cleared).
+      await peer.send(got.from, "reply \u009b2J\u009b31m \u202eevil\u202c done");
+      const screen = await term.waitFor(/reply .* done/);
+      expect(screen).toContain("‹CSI›2J‹CSI›31m ‹RLO›evil‹PDF› done");
+      expect(screen).toContain("me: hello from the terminal");
+      expect(screen).not.toMatch(/[\u0080-\u009f\u202a-\u202e]/);
+
+      // Switch tabs with Alt-1 (console) and back with Alt-2.
+      await term.keys("M-1");
+      await term.waitFor(/» \/chat -a work/);
+      await term.keys("M-2");
+      await term.waitFor((s) => s.includes("me: hello from the terminal") && !s.includes("» /chat"));
+
+      // Narrow terminal: the roster pane goes, the conversation stays.
+      await term.resize(60, 15);
+      await term.waitFor((s) => s.includes("hello from the terminal") && !s.includes("│"));
+      await term.resize(110, 30);
+      await term.waitFor((s) => s.includes("│"));
+
+      await term.keys("C-c");
+      await term.waitFor(/Press Ctrl-C again to quit/);
+      await term.keys("C-c");
+      await waitFor(async () => (await term!.exitStatus()) !== undefined, { message: "jabterm to exit" });
+      expect(await term.exitStatus()).toBe(0);
+      // open tabs survive a restart
+      expect(fs.readFileSync(path.join(dirs.dataDir, "ui-tabs.json"), "utf8")).toContain(bob.jid);
+    } finally {
+      await term?.kill();
+      await peer.stop();
+    }
+  });
+
+  test("stdin that is not a terminal gets a clear message, not a crash", async () => {
+    const { runBinary } = await import("../helpers/headless.js");
+    const dirs = tempDirs();
+    const r = await runBinary(["--config-dir", dirs.configDir, "--data-dir", dirs.dataDir], "");
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--headless/);
+  });
+});
