@@ -1,7 +1,7 @@
 /**
- * `npm run demo`: a throwaway Prosody on loopback with three accounts, and jabterm in headless
- * mode with two of them (alice and bob) connected at once. Type slash commands; NDJSON comes back.
- * Everything lives in a temp dir that is removed on exit.
+ * `npm run demo`: a throwaway Prosody on loopback with three accounts, and jabterm with two of them
+ * (alice and bob) connected at once: the full-screen interface in a terminal, headless mode (slash
+ * commands in, NDJSON out) when stdin is not one. Everything lives in a temp dir removed on exit.
  */
 import { spawn } from "node:child_process";
 import fs from "node:fs";
@@ -23,6 +23,7 @@ if (!fs.existsSync(path.join(root, "dist/cli/main.js"))) {
   process.exit(1);
 }
 
+const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY);
 const server = await startProsody();
 const [alice, bob, carol] = await Promise.all([server.createAccount("alice", "alice-pass"), server.createAccount("bob", "bob-pass"), server.createAccount("carol", "carol-pass")]);
 const configDir = path.join(server.dir, "jabterm-config");
@@ -36,17 +37,17 @@ for (const [name, acct] of [["alice", alice], ["bob", bob]] as const) {
 process.stderr.write(
   [
     `demo: Prosody on 127.0.0.1:${server.c2sPort} (domain ${server.domain}); accounts alice, bob (connected) and carol (${carol.jid}, password ${carol.password}, for another client)`,
-    "demo: jabterm --headless is reading your commands. Try:",
-    "  /account list",
-    `  /msg -a alice ${bob.jid} hello bob`,
+    interactive ? "demo: starting the interface. Try:" : "demo: jabterm --headless is reading your commands. Try:",
+    interactive ? `  /chat -a alice ${bob.jid}   then type a message and Enter; Alt-1..9 switch tabs` : "  /account list",
     `  /msg -a bob ${alice.jid} hi alice`,
     "  /help",
     "  /quit",
     "",
   ].join("\n"),
 );
+if (interactive) await new Promise((r) => setTimeout(r, 1500)); // let the reader see the hints
 
-const child = spawn(process.execPath, [path.join(root, "bin/jabterm.js"), "--headless", "--config-dir", configDir, "--data-dir", dataDir, "--log-file", path.join(server.dir, "jabterm.log")], {
+const child = spawn(process.execPath, [path.join(root, "bin/jabterm.js"), ...(interactive ? [] : ["--headless"]), "--config-dir", configDir, "--data-dir", dataDir, "--log-file", path.join(server.dir, "jabterm.log")], {
   stdio: "inherit",
 });
 const code = await new Promise<number>((resolve) => child.once("exit", (c) => resolve(c ?? 1)));

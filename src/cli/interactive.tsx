@@ -69,7 +69,7 @@ export async function runInteractive(opts: InteractiveOptions): Promise<number> 
     },
   };
   const app = () => <App client={client} ui={ui} host={host} exec={opts.exec} version={opts.version} />;
-  const instance = render(app(), { exitOnCtrlC: false, patchConsole: false, maxFps: 60, incrementalRendering: true });
+  const instance = render(app(), { exitOnCtrlC: false, patchConsole: false, maxFps: 60 });
 
   const onSignal = (sig: NodeJS.Signals) => () => resolveExit(sig === "SIGINT" ? EXIT.ok : 128 + (sig === "SIGTERM" ? 15 : 1));
   const handlers = (["SIGTERM", "SIGHUP", "SIGINT"] as const).map((sig) => {

@@ -31,8 +31,6 @@ export interface Terminal {
   /** Wait until the screen matches. */
   waitFor(match: string | RegExp | ((screen: string) => boolean), timeout?: number): Promise<string>;
   resize(columns: number, rows: number): Promise<void>;
-  /** Whether the program has exited (the pane is dead), and its exit status. */
-  exitStatus(): Promise<number | undefined>;
   kill(): Promise<void>;
 }
 
@@ -41,7 +39,7 @@ export async function startTerminal(command: string[], opts: { columns?: number;
   const base = ["-L", socket];
   const env = Object.entries({ TERM: "xterm-256color", ...opts.env }).flatMap(([k, v]) => ["-e", `${k}=${v}`]);
   await run([...base, "-f", "/dev/null", "new-session", "-d", "-s", "t", "-x", String(opts.columns ?? 100), "-y", String(opts.rows ?? 30), ...env, ...command]);
-  // Keep the pane after the program exits, to read its exit status.
+  // Keep the pane (and what is on it) after the program exits.
   await run([...base, "set-option", "-t", "t", "remain-on-exit", "on"]);
   const term: Terminal = {
     screen: () => run([...base, "capture-pane", "-t", "t", "-p"]),
@@ -68,11 +66,6 @@ export async function startTerminal(command: string[], opts: { columns?: number;
     },
     async resize(columns, rows) {
       await run([...base, "resize-window", "-t", "t", "-x", String(columns), "-y", String(rows)]);
-    },
-    async exitStatus() {
-      const out = await run([...base, "display-message", "-t", "t", "-p", "#{pane_dead} #{pane_dead_status}"]).catch(() => "");
-      const [dead, status] = out.trim().split(" ");
-      return dead === "1" ? Number(status) : undefined;
     },
     async kill() {
       await run([...base, "kill-server"]).catch(() => {});
