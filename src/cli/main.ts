@@ -29,8 +29,9 @@ function fail(err: unknown): number {
 
 export async function main(argv = process.argv.slice(2)): Promise<number> {
   const version = packageVersion();
-  if (process.env.NODE_TLS_REJECT_UNAUTHORIZED === "0") {
-    process.stderr.write("jabterm: refusing to start: NODE_TLS_REJECT_UNAUTHORIZED=0 switches off certificate checks for the whole process. Unset it; trust a server per account with ca_file or fingerprint instead.\n");
+  const tlsOff = "NODE_TLS_REJECT_UNAUTHORIZED"; // we refuse to start when it is "0"
+  if (process.env[tlsOff] === "0") {
+    process.stderr.write(`jabterm: refusing to start: ${tlsOff}=0 switches off certificate checks for the whole process. Unset it; trust a server per account with ca_file or fingerprint instead.\n`);
     return EXIT.connection;
   }
   const flagSpec = Object.fromEntries(FLAGS.map((f) => [f.name, { type: f.type, shortFlag: f.shortFlag, isMultiple: f.isMultiple }]));

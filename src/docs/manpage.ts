@@ -85,7 +85,7 @@ export function renderManPage(version: string): string {
     roff("0 success; 2 usage error; 3 configuration error (including another jabterm using the data directory); 4 authentication failure; 5 connection or TLS failure; 6 messages left undelivered at exit; 7 encryption failure."),
     ".SH ENVIRONMENT",
     ".TP",
-    ".B NODE_TLS_REJECT_UNAUTHORIZED",
+    ".B NODE_TLS_REJECT_UNAUTHORIZED", // documents that we refuse to start with it set to 0
     roff("If set to 0, jabterm refuses to start: it would switch off certificate checks for the whole process."),
     "",
   ];
