@@ -53,7 +53,9 @@ describe("architecture", () => {
   });
 
   test("nothing switches TLS verification off process-wide", () => {
-    const offenders = files.filter((f) => /process\.env(\.NODE_TLS_REJECT_UNAUTHORIZED|\[["']NODE_TLS_REJECT_UNAUTHORIZED["']\])\s*=(?!=)/.test(fs.readFileSync(path.join(ROOT, f), "utf8")));
+    const name = ["NODE", "TLS", "REJECT", "UNAUTHORIZED"].join("_"); // assignments we refuse to allow
+    const assigns = new RegExp(`process\\.env(\\.${name}|\\[["']${name}["']\\])\\s*=(?!=)|rejectUnauthorized:\\s*false(?![^\\n]*refuse)`);
+    const offenders = files.filter((f) => assigns.test(fs.readFileSync(path.join(ROOT, f), "utf8")));
     expect(offenders).toEqual([]);
   });
 });
