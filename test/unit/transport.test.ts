@@ -611,3 +611,26 @@ describe("runPasswordCommand", () => {
     expect((err as ConfigError).message).toContain("timed out");
   });
 });
+
+test("an error reply that arrives before the request's write completes is not an unhandled rejection", async () => {
+  const unhandled: unknown[] = [];
+  const onUnhandled = (r: unknown) => unhandled.push(r);
+  process.on("unhandledRejection", onUnhandled);
+  try {
+    let tracker!: IqTracker;
+    // send() delivers the error reply synchronously, then resolves a tick later (like a socket write).
+    tracker = new IqTracker(
+      async (el) => {
+        void tracker.incoming(xml("iq", { type: "error", id: el.attrs.id }, xml("error", { type: "cancel" }, xml("not-allowed", { xmlns: "urn:ietf:params:xml:ns:xmpp-stanzas" }))));
+        await new Promise((r) => setTimeout(r, 5));
+      },
+      () => "me@example.org/r",
+      1000,
+    );
+    await expect(tracker.request("set", xml("query", { xmlns: "jabber:iq:roster" }))).rejects.toMatchObject({ condition: "not-allowed" });
+    await new Promise((r) => setImmediate(r));
+    expect(unhandled).toEqual([]);
+  } finally {
+    process.off("unhandledRejection", onUnhandled);
+  }
+});

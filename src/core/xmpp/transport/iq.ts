@@ -64,6 +64,9 @@ export class IqTracker {
       }, timeout);
       this.#pending.set(id, { to: norm(to), resolve, reject, timer });
     });
+    // The reply can arrive before the write's callback on loopback: mark the promise handled now,
+    // or a quick error reply would be reported as an unhandled rejection (the caller awaits it below).
+    result.catch(() => {});
     try {
       await this.send(stanza);
     } catch (err) {
