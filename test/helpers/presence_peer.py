@@ -19,21 +19,16 @@ stdin adds:
   {"cmd":"last","to":jid}     -> seconds
   {"cmd":"disco","to":jid,"node":...} -> identities [[category,type,name]], features
   {"cmd":"caps_ver"}          -> ver (our own caps ver, once computed)
-  {"cmd":"subscribed","to":jid}, {"cmd":"unsubscribe","to":jid}
   {"cmd":"fake_caps","ver":...,"node":...} -> presence with caps that do not hash to ver
   and it prints {"event":"disco_answered","to","node","type"} after answering a disco#info query
 """
 
-import argparse
-import asyncio
-import logging
-import os
 import sys
-import threading
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.dont_write_bytecode = True  # no __pycache__ beside the tests
 
-from peer import Peer, emit  # noqa: E402
+from peer import Peer  # noqa: E402
+from peer_base import emit, run  # noqa: E402
 
 import slixmpp  # noqa: E402
 from slixmpp.exceptions import IqError, IqTimeout  # noqa: E402
@@ -49,15 +44,15 @@ NS_DISCO = "http://jabber.org/protocol/disco#info"
 
 
 class PresencePeer(Peer):
-    def __init__(self, jid, password, host, port, ca, name, version, idle, priority):
-        super().__init__(jid, password, host, port, ca)
-        self.peer_name = name
-        self.idle = idle
-        self.initial_priority = priority
+    def __init__(self, args):
+        super().__init__(args)
+        self.peer_name = args.name
+        self.idle = args.idle
+        self.initial_priority = args.priority
         self.register_plugin("xep_0004")
         self.register_plugin("xep_0128")
         self.register_plugin("xep_0115")
-        self.register_plugin("xep_0092", pconfig={"software_name": name, "version": version, "os": "PeerOS"})
+        self.register_plugin("xep_0092", pconfig={"software_name": args.name, "version": args.version, "os": "PeerOS"})
         self.register_plugin("xep_0202")
         self.register_plugin("xep_0012")
         # Say when a disco#info query was answered (the answer is on the wire before anything
@@ -65,9 +60,13 @@ class PresencePeer(Peer):
         self.disco_queries = {}
         self.register_handler(Callback("disco seen", StanzaPath("iq@type=get/disco_info"), self.on_disco_query))
         self.add_filter("out", self.on_out)
-        # peer.py's session_start handler sends presence at once: ours replaces it.
-        self.del_event_handler("session_start", self.on_session_start)
-        self.add_event_handler("session_start", self.on_presence_session_start)
+
+    @classmethod
+    def add_arguments(cls, parser):
+        parser.add_argument("--name", default="PresencePeer")
+        parser.add_argument("--version", default="9.8.7")
+        parser.add_argument("--idle", type=int, default=None)
+        parser.add_argument("--priority", type=int, default=0)
 
     def on_disco_query(self, iq):
         self.disco_queries[iq["id"]] = (str(iq["from"]), iq["disco_info"]["node"])
@@ -78,38 +77,22 @@ class PresencePeer(Peer):
             emit({"event": "disco_answered", "to": frm, "node": node, "type": stanza["type"]})
         return stanza
 
-    async def on_presence_session_start(self, _event):
+    async def start_session(self):
         await self["xep_0030"].add_identity(category="client", itype="pc", name=self.peer_name)
         if self.idle is not None:
             await self["xep_0012"].set_last_activity(jid=self.boundjid, seconds=self.idle)
         await self["xep_0115"].update_caps(broadcast=False)
         self.send_presence(ppriority=self.initial_priority)
-        try:
-            await self.get_roster()
-        except Exception as exc:  # not fatal for a test peer
-            emit({"event": "error", "error": "roster", "detail": str(exc)})
-        self.online = True
-        emit({"event": "online", "jid": str(self.boundjid)})
+        await self.load_roster()
 
-    def on_presence(self, pres):
-        priority = None
-        try:
-            priority = int(pres["priority"])
-        except (TypeError, ValueError):
-            priority = None
+    def presence_event(self, pres):
         idle = pres.xml.find(NS_IDLE)
         caps = pres.xml.find(NS_CAPS)
-        emit({
-            "event": "presence",
-            "from": str(pres["from"]),
-            "to": str(pres["to"]),
-            "type": pres["type"],
-            "show": pres["show"] or None,
-            "status": pres["status"] or None,
-            "priority": priority,
+        return {
+            **super().presence_event(pres),
             "idle_since": idle.get("since") if idle is not None else None,
             "caps": dict(caps.attrib) if caps is not None else None,
-        })
+        }
 
     async def query(self, cmd):
         name = cmd["cmd"]
@@ -127,7 +110,7 @@ class PresencePeer(Peer):
                 iq = await self["xep_0012"].get_last_activity(to, timeout=10)
                 q = iq.xml.find("{%s}query" % NS_LAST)
                 out = {"seconds": int(q.get("seconds"))}
-            elif name == "disco":
+            else:  # disco
                 iq = await self["xep_0030"].get_info(jid=to, node=cmd.get("node"), timeout=10)
                 q = iq.xml.find("{%s}query" % NS_DISCO)
                 out = {
@@ -135,8 +118,6 @@ class PresencePeer(Peer):
                     "features": [f.get("var") for f in q.findall("{%s}feature" % NS_DISCO)],
                     "node": q.get("node"),
                 }
-            else:
-                return
             emit({"event": "result", "query": name, "to": to, "ok": True, **out})
         except IqError as exc:
             emit({"event": "result", "query": name, "to": to, "ok": False, "condition": exc.iq["error"]["condition"]})
@@ -145,80 +126,21 @@ class PresencePeer(Peer):
         except Exception as exc:
             emit({"event": "result", "query": name, "to": to, "ok": False, "condition": "exception", "detail": repr(exc)})
 
-    def handle_command(self, line):
-        import json
+    cmd_version = cmd_time = cmd_last = cmd_disco = query
 
-        stripped = line.strip()
-        if not stripped:
-            return
-        try:
-            cmd = json.loads(stripped)
-        except Exception:
-            return super().handle_command(line)
-        name = cmd.get("cmd")
-        if name in ("version", "time", "last", "disco"):
-            asyncio.ensure_future(self.query(cmd))
-        elif name == "caps_ver":
-            async def ver():
-                v = await self["xep_0115"].get_verstring(self.boundjid)
-                emit({"event": "caps_ver", "ver": v})
-            asyncio.ensure_future(ver())
-        elif name == "fake_caps":
-            # Presence whose caps do not match our disco#info (caps poisoning attempt).
-            self["xep_0115"].broadcast = False
-            pres = self.make_presence(ppriority=cmd.get("priority", 0))
-            pres["caps"]["node"] = cmd.get("node", "https://example.invalid/fake")
-            pres["caps"]["hash"] = "sha-1"
-            pres["caps"]["ver"] = cmd["ver"]
-            pres.send()
-            emit({"event": "presence_sent"})
-        elif name in ("subscribed", "unsubscribe"):
-            self.send_presence(pto=cmd["to"], ptype=name)
-            emit({"event": name + "_sent", "to": cmd["to"]})
-        else:
-            super().handle_command(line)
+    async def cmd_caps_ver(self, _cmd):
+        emit({"event": "caps_ver", "ver": await self["xep_0115"].get_verstring(self.boundjid)})
 
-
-def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--jid", required=True)
-    parser.add_argument("--password", required=True)
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, required=True)
-    parser.add_argument("--ca", required=True)
-    parser.add_argument("--name", default="PresencePeer")
-    parser.add_argument("--version", default="9.8.7")
-    parser.add_argument("--idle", type=int, default=None)
-    parser.add_argument("--priority", type=int, default=0)
-    parser.add_argument("--debug", action="store_true")
-    args = parser.parse_args()
-
-    logging.basicConfig(
-        level=logging.DEBUG if args.debug else logging.ERROR,
-        stream=sys.stderr,
-        format="%(levelname)s %(name)s %(message)s",
-    )
-
-    xmpp = PresencePeer(args.jid, args.password, args.host, args.port, args.ca, args.name, args.version, args.idle, args.priority)
-    loop = asyncio.get_event_loop()
-
-    def quit_on_eof():
-        xmpp.quitting = True
-        xmpp.disconnect()
-
-    def stdin_reader():
-        try:
-            for line in sys.stdin:
-                loop.call_soon_threadsafe(xmpp.handle_command, line)
-            loop.call_soon_threadsafe(quit_on_eof)
-        except RuntimeError:
-            pass
-
-    threading.Thread(target=stdin_reader, daemon=True).start()
-
-    xmpp.connect((args.host, args.port), force_starttls=True)
-    loop.run_until_complete(xmpp.disconnected)
+    def cmd_fake_caps(self, cmd):
+        # Presence whose caps do not match our disco#info (caps poisoning attempt).
+        self["xep_0115"].broadcast = False
+        pres = self.make_presence(ppriority=cmd.get("priority", 0))
+        pres["caps"]["node"] = cmd.get("node", "https://example.invalid/fake")
+        pres["caps"]["hash"] = "sha-1"
+        pres["caps"]["ver"] = cmd["ver"]
+        pres.send()
+        self.ack("presence")
 
 
 if __name__ == "__main__":
-    main()
+    run(PresencePeer)
