@@ -9,7 +9,7 @@ import type { ConfigStore } from "./config/config.js";
 import type { Settings } from "./config/schema.js";
 import { Engine } from "./engine.js";
 import { errorInfo } from "./errors.js";
-import { nullLogger, type Logger } from "./logger.js";
+import { nullLogger, redactXml, type Logger } from "./logger.js";
 import { Outbox, type OutboxStorage, type OutgoingMessage } from "./messaging/outbox.js";
 import { createStore, type Store } from "./store/store.js";
 import { accountStateView, type Account, type CredentialRequest } from "./xmpp/account.js";
@@ -17,6 +17,13 @@ import { DiscoRegistry } from "./xmpp/features/disco.js";
 import { outboxAccountOf, sendChat } from "./xmpp/features/chat-send.js";
 import { installFeatures } from "./xmpp/features/index.js";
 import type { OnlineInfo } from "./xmpp/transport/session.js";
+
+/** One piece of XML traffic of an account (a stanza or nonza), credentials redacted. */
+export interface XmlTraffic {
+  account: string;
+  direction: "in" | "out";
+  text: string;
+}
 
 /** An event for hosts: headless mode writes each one as an NDJSON line. */
 export type PublishedEvent = { event: string } & Record<string, unknown>;
@@ -29,6 +36,11 @@ export interface ClientEvents {
   activity: [];
   /** A session is ready: online and its start hooks (roster, presence, ...) have run. */
   session: [{ account: string; resumed: boolean }];
+  /**
+   * XML traffic, credentials redacted (the XML console). Emitted only while at least one listener
+   * is attached: without one the accounts are not even tapped.
+   */
+  xml: [XmlTraffic];
 }
 
 export interface ClientOptions {
@@ -93,6 +105,15 @@ export class JabtermClient extends EventEmitter<ClientEvents> {
     outbox.on("state", (m) => this.publish("message_state", { account: m.account, id: m.id, to: m.to, state: m.state, error: m.error }));
 
     installFeatures(this);
+
+    // Tap the accounts' traffic only while someone listens to `xml`.
+    const events = this as EventEmitter;
+    events.on("newListener", (name: string | symbol) => {
+      if (name === "xml" && this.listenerCount("xml") === 0) engine.setTrafficTap((account, direction, text) => this.emit("xml", { account, direction, text: redactXml(text) }));
+    });
+    events.on("removeListener", (name: string | symbol) => {
+      if (name === "xml" && this.listenerCount("xml") === 0) engine.setTrafficTap(undefined);
+    });
   }
 
   /** Hand an event to the hosts. */

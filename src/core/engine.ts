@@ -66,6 +66,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   readonly #timeout: number;
   #accounts = new Map<string, Account>();
   readonly #iqHandlers = new Map<string, AccountIqHandler>();
+  #trafficTap: ((account: string, direction: "in" | "out", text: string) => void) | undefined;
 
   constructor(opts: EngineOptions) {
     super();
@@ -93,6 +94,7 @@ export class Engine extends EventEmitter<EngineEvents> {
         acct.on("stanza", (stanza) => this.emit("stanza", { account: name(), stanza }));
         acct.on("ack", (stanza) => this.emit("ack", { account: name(), stanza }));
         acct.on("fail", (stanza) => this.emit("fail", { account: name(), stanza }));
+        this.#tapAccount(acct);
       }
       next.set(cfg.name, acct);
     }
@@ -102,6 +104,20 @@ export class Engine extends EventEmitter<EngineEvents> {
     const changed = [...next.keys()].join("\n") !== [...this.#accounts.keys()].join("\n");
     this.#accounts = next;
     if (changed) this.emit("accounts");
+  }
+
+  /**
+   * Observe every account's XML traffic, present and future (undefined: stop). The client sets
+   * this only while someone listens to its `xml` event.
+   */
+  setTrafficTap(tap: ((account: string, direction: "in" | "out", text: string) => void) | undefined): void {
+    this.#trafficTap = tap;
+    for (const acct of this.#accounts.values()) this.#tapAccount(acct);
+  }
+
+  #tapAccount(acct: Account): void {
+    const tap = this.#trafficTap;
+    acct.setTrafficTap(tap ? (direction, text) => tap(acct.name, direction, text) : undefined);
   }
 
   /** Answer IQ get/set requests for <name xmlns=...> on every account (features register here). */

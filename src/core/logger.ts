@@ -37,6 +37,8 @@ export interface Logger {
   enabled(level: LogLevel): boolean;
   setLevel(level: LogLevel): void;
   setXml(on: boolean): void;
+  /** Whether xml() would write anything (so callers can skip serialising stanzas). */
+  xmlEnabled(): boolean;
   /** Register a secret (e.g. a password once known) to be replaced by *** in every line. */
   addSecret(secret: string): void;
   /** Close the file (on the root or any child: they share it). Further calls are no-ops. */
@@ -147,6 +149,9 @@ function makeLogger(sink: Sink, base: LogFields, warnings: readonly string[]): L
     },
     setXml(on) {
       sink.xml = on;
+    },
+    xmlEnabled() {
+      return sink.fd !== undefined && sink.xml;
     },
     addSecret(secret) {
       if (secret.length > 0 && !sink.secrets.includes(secret)) sink.secrets.push(secret);

@@ -5,7 +5,7 @@
  * builds stanzas.
  */
 import { Box, Text, useStdout } from "ink";
-import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from "react";
+import { Profiler, useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore, type ProfilerOnRenderCallback, type ReactNode } from "react";
 
 import type { JabtermClient } from "../core/client.js";
 import type { CommandContext } from "../core/commands/context.js";
@@ -18,15 +18,20 @@ import { peerOf } from "../core/xmpp/features/chat-send.js";
 import type { AccountState } from "../core/xmpp/account.js";
 import { ChatView } from "./components/ChatView.js";
 import { ConsoleView } from "./components/ConsoleView.js";
-import { RosterPane } from "./components/RosterPane.js";
+import { cursorRow, moveCursor, RosterPane, rosterRows } from "./components/RosterPane.js";
+import { StatusLine } from "./components/StatusLine.js";
 import { TabBar } from "./components/TabBar.js";
+import { XmlConsoleView } from "./components/XmlConsoleView.js";
 import { attachConsoleFeed } from "./console-feed.js";
+import { DEFAULT_FORMATS, type Formats } from "./format.js";
 import { CommandLine, type CommandLineHandle } from "./input/CommandLine.js";
-import { resolveAction } from "./input/keymap.js";
+import { resolveAction, type Focus } from "./input/keymap.js";
 import type { KeyEvent } from "./input/keys.js";
 import { useKeys, type KeySource } from "./input/use-keys.js";
-import { chatTabId, type UiState, type UiStore } from "./state/ui-store.js";
-import { accountColor } from "./theme.js";
+import { saveTabs } from "./state/persist.js";
+import { chatTabId, rosterKey, xmlTabId, type Tab, type UiState, type UiStore } from "./state/ui-store.js";
+import { createXmlLog } from "./state/xml-log.js";
+import { attachUnreadSync } from "./unread-sync.js";
 
 export interface AppHost {
   quit(code?: number): void;
@@ -42,6 +47,24 @@ export interface AppProps {
   version: string;
   /** Tests: read keys from this stream instead of the terminal. */
   keySource?: KeySource;
+  /** Tests, profiling: React Profiler callback around the panes ("roster", "main", "tabs"). */
+  profiler?: ProfilerOnRenderCallback;
+}
+
+/** Tab ids' unread counts carried over from the last run, by roster contact. */
+function carriedByContact(tabs: readonly Tab[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const t of tabs) if (t.kind === "chat" && t.carried) out[rosterKey(t.account, t.peer)] = t.carried;
+  return out;
+}
+
+function readFormats(client: JabtermClient): Formats {
+  try {
+    const s = client.settings();
+    return { time: s.time_format || DEFAULT_FORMATS.time, date: s.date_format || DEFAULT_FORMATS.date };
+  } catch {
+    return DEFAULT_FORMATS;
+  }
 }
 
 /** Below this width the roster pane is hidden (the chat keeps the room). */
@@ -79,16 +102,32 @@ function peerKey(jid: string): string {
   return tryParseJid(jid) ? peerOf(jid) : jid;
 }
 
-export function App({ client, ui, host, exec = [], version, keySource }: AppProps) {
+export function App({ client, ui, host, exec = [], version, keySource, profiler }: AppProps) {
   const state: UiState = useSyncExternalStore(ui.subscribe, ui.getState, ui.getState);
   const { columns, rows } = useTerminalSize();
   const accounts = useAccounts(client);
   const registry = useMemo(() => createRegistry(), []);
   const cmd = useRef<CommandLineHandle>(null);
   const [flash, setFlash] = useState<string | undefined>();
+  const [formats, setFormats] = useState<Formats>(() => readFormats(client));
   const tab = state.tabs[state.current] ?? state.tabs[0]!;
+  const xmlLog = useMemo(() => createXmlLog(client), [client]);
 
   useEffect(() => attachConsoleFeed(client, ui), [client, ui]);
+  useEffect(() => attachUnreadSync(client, ui), [client, ui]);
+  useEffect(() => () => xmlLog.close(), [xmlLog]);
+
+  // Record XML traffic only for accounts with an XML console tab open.
+  const xmlAccounts = state.tabs.flatMap((t) => (t.kind === "xml" ? [t.account] : [])).join("\n");
+  useEffect(() => xmlLog.watch(xmlAccounts ? xmlAccounts.split("\n") : []), [xmlLog, xmlAccounts]);
+
+  // Open tabs (and their unread counts) are saved as they change, not only at exit.
+  useEffect(() => {
+    if (!client.dataDir) return;
+    const timer = setTimeout(() => saveTabs(client.dataDir, ui.getState().tabs), 500);
+    timer.unref?.();
+    return () => clearTimeout(timer);
+  }, [client, ui, state.tabs]);
 
   const ctx: CommandContext = useMemo(
     () => ({
@@ -123,6 +162,10 @@ export function App({ client, ui, host, exec = [], version, keySource }: AppProp
         return;
       }
       const r = await executeLine(ctx, line);
+      setFormats((prev) => {
+        const next = readFormats(client);
+        return next.time === prev.time && next.date === prev.date ? prev : next;
+      });
       ui.dispatch({ type: "console", text: `» ${r.input}`, level: "input" });
       for (const l of r.output) ui.dispatch({ type: "console", text: l, level: "output", remote: true });
       if (!r.ok && r.error) ui.dispatch({ type: "console", text: r.error.text, level: "error", remote: true });
@@ -134,9 +177,16 @@ export function App({ client, ui, host, exec = [], version, keySource }: AppProp
         ui.dispatch({ type: "open", tab: { kind: "chat", id: chatTabId(res.account, peer), account: res.account, peer } });
       }
       if (res?.type === "window") {
-        const tabs = ui.getState().tabs;
         const t = res.target;
-        const index = t === undefined ? ui.getState().current : /^\d+$/.test(t) ? Number(t) - 1 : tabs.findIndex((x) => x.kind === "chat" && x.peer === peerKey(t));
+        // "xml:<account>" (what /xmlconsole returns): that account's XML console, opened if needed.
+        if (t?.startsWith("xml:") && res.action === "select") {
+          const acct = client.engine.find(t.slice(4));
+          if (!acct) ui.dispatch({ type: "console", text: `no account ${t.slice(4)}`, level: "error" });
+          else ui.dispatch({ type: "open", tab: { kind: "xml", id: xmlTabId(acct.name), account: acct.name } });
+          return;
+        }
+        const tabs = ui.getState().tabs;
+        const index = t === undefined ? ui.getState().current : /^\d+$/.test(t) ? Number(t) - 1 : t.startsWith("xml:") ? tabs.findIndex((x) => x.id === t) : tabs.findIndex((x) => x.kind === "chat" && x.peer === peerKey(t));
         if (index < 0 || index >= tabs.length) ui.dispatch({ type: "console", text: `no window ${t}`, level: "error" });
         else if (res.action === "select") ui.dispatch({ type: "select", index });
         else ui.dispatch({ type: "close", id: tabs[index]!.id });
@@ -169,17 +219,17 @@ export function App({ client, ui, host, exec = [], version, keySource }: AppProp
     [client, registry],
   );
 
+  const columnsRef = useRef(columns);
+  columnsRef.current = columns;
+  const rosterModel = useCallback(() => {
+    const s = ui.getState();
+    const names = client.engine.accounts().map((a) => ({ name: a.name, status: a.state.status }));
+    return rosterRows(client.store.getState(), names, { showOffline: s.showOffline, expanded: s.expanded, carried: carriedByContact(s.tabs) });
+  }, [client, ui]);
+
   const lastActivity = useRef(0);
-  const onKey = useCallback(
-    (ev: KeyEvent) => {
-      const now = Date.now();
-      if (now - lastActivity.current > 1000) {
-        lastActivity.current = now;
-        client.noteActivity();
-      }
-      const action = resolveAction(ev, "input");
-      if (action?.type !== "quit-ask" && ui.getState().confirmQuit) ui.dispatch({ type: "confirmQuit", on: false });
-      if (cmd.current?.dispatchKey(ev)) return;
+  const onAction = useCallback(
+    (action: ReturnType<typeof resolveAction>, focus: Focus) => {
       if (!action) return;
       const s = ui.getState();
       const current = s.tabs[s.current]!;
@@ -192,11 +242,10 @@ export function App({ client, ui, host, exec = [], version, keySource }: AppProp
         case "tab-goto":
           return ui.dispatch({ type: "select", index: action.index });
         case "next-unread": {
-          const st = client.store.getState();
           const n = s.tabs.length;
           for (let i = 1; i < n; i++) {
             const t = s.tabs[(s.current + i) % n]!;
-            if (t.kind === "chat" && (st.accounts[t.account]?.conversations[t.peer]?.unread ?? 0) > 0) return ui.dispatch({ type: "select", index: (s.current + i) % n });
+            if (t.kind === "chat" && (t.unread ?? 0) > 0) return ui.dispatch({ type: "select", index: (s.current + i) % n });
           }
           return;
         }
@@ -213,63 +262,153 @@ export function App({ client, ui, host, exec = [], version, keySource }: AppProp
         case "suspend":
           return host.suspend();
         case "toggle-roster":
+          if (s.rosterVisible) ui.dispatch({ type: "focus", focus: "input" });
           return ui.dispatch({ type: "toggleRoster" });
+        case "toggle-offline":
+          return ui.dispatch({ type: "toggleOffline" });
+        case "roster-wider":
+          return ui.dispatch({ type: "resizeRoster", delta: 2 });
+        case "roster-narrower":
+          return ui.dispatch({ type: "resizeRoster", delta: -2 });
+        case "focus-roster": {
+          if (columnsRef.current < MIN_ROSTER_COLUMNS) return setFlash(`the roster needs at least ${MIN_ROSTER_COLUMNS} columns`);
+          if (!s.rosterVisible) ui.dispatch({ type: "toggleRoster" });
+          ui.dispatch({ type: "rosterCursor", key: cursorRow(rosterModel(), s.rosterCursor)?.key });
+          return ui.dispatch({ type: "focus", focus: "roster" });
+        }
+        case "focus-input":
+          return ui.dispatch({ type: "focus", focus: "input" });
+        case "roster-prev":
+        case "roster-next":
+          return ui.dispatch({ type: "rosterCursor", key: moveCursor(rosterModel(), s.rosterCursor, action.type === "roster-prev" ? -1 : 1)?.key });
+        case "roster-open": {
+          const row = cursorRow(rosterModel(), s.rosterCursor);
+          if (!row?.jid) return;
+          ui.dispatch({ type: "open", tab: { kind: "chat", id: chatTabId(row.account, row.jid), account: row.account, peer: row.jid } });
+          return ui.dispatch({ type: "focus", focus: "input" });
+        }
+        case "roster-toggle":
+        case "roster-expand":
+        case "roster-collapse": {
+          const row = cursorRow(rosterModel(), s.rosterCursor);
+          if (!row?.jid) return;
+          ui.dispatch({ type: "rosterCursor", key: row.key });
+          return ui.dispatch({ type: "expand", key: rosterKey(row.account, row.jid), on: action.type === "roster-toggle" ? undefined : action.type === "roster-expand" });
+        }
         case "quit-ask": {
           const text = cmd.current?.getState().text ?? "";
-          if (text) return cmd.current?.dispatchAction({ type: "clear" } as never);
+          if (text && focus === "input") return cmd.current?.dispatchAction({ type: "clear" } as never);
           if (s.confirmQuit) return host.quit();
           return ui.dispatch({ type: "confirmQuit", on: true });
         }
         default:
-          if (cmd.current) cmd.current.dispatchAction(action as never);
+          if (focus === "input" && cmd.current) cmd.current.dispatchAction(action as never);
       }
     },
-    [client, host, rows, ui],
+    [host, rows, ui, rosterModel],
+  );
+
+  const onKey = useCallback(
+    (ev: KeyEvent) => {
+      const now = Date.now();
+      if (now - lastActivity.current > 1000) {
+        lastActivity.current = now;
+        client.noteActivity();
+      }
+      const s = ui.getState();
+      const focus: Focus = s.focus === "roster" && s.rosterVisible && columnsRef.current >= MIN_ROSTER_COLUMNS ? "roster" : "input";
+      if (focus === "roster") {
+        // No text entry in the roster: typed characters are single-key commands (j, k, o, <, >).
+        const keys: KeyEvent[] =
+          ev.type === "text" ? [...ev.text].map((ch) => ({ type: "key", name: ch === " " ? "space" : ch.toLowerCase(), ...(ch !== ch.toLowerCase() ? { shift: true } : {}) })) : ev.type === "paste" ? [] : [ev];
+        for (const k of keys) {
+          const action = resolveAction(k, "roster");
+          if (action?.type !== "quit-ask" && ui.getState().confirmQuit) ui.dispatch({ type: "confirmQuit", on: false });
+          onAction(action, "roster");
+        }
+        return;
+      }
+      const action = resolveAction(ev, "input");
+      if (action?.type !== "quit-ask" && s.confirmQuit) ui.dispatch({ type: "confirmQuit", on: false });
+      if (cmd.current?.dispatchKey(ev)) return;
+      onAction(action, "input");
+    },
+    [client, ui, onAction],
   );
   useKeys(onKey, keySource ? { stdin: keySource } : {});
 
   // Reading a conversation marks it read (and sends a displayed marker if enabled).
   useEffect(() => {
     if (tab.kind !== "chat") return;
+    if (tab.carried) ui.dispatch({ type: "readTab", id: tab.id });
     const unread = client.store.getState().accounts[tab.account]?.conversations[tab.peer]?.unread ?? 0;
     if (unread > 0) void executeLine(ctx, `/read -a ${tab.account} --to ${tab.peer}`);
   });
 
   const showRoster = state.rosterVisible && columns >= MIN_ROSTER_COLUMNS;
-  const rosterWidth = showRoster ? Math.min(state.rosterWidth, Math.floor(columns / 3)) : 0;
+  const rosterFocused = showRoster && state.focus === "roster";
+  const rosterWidth = showRoster ? Math.max(10, Math.min(state.rosterWidth, Math.floor(columns / 2))) : 0;
   const mainWidth = columns - rosterWidth;
+  const viewWidth = mainWidth - (showRoster ? 1 : 0);
   const mainRows = Math.max(3, rows - 3);
   const scroll = state.scroll[tab.id] ?? 0;
   const acct = tab.kind !== "console" ? accounts.find((a) => a.account === tab.account) : undefined;
+  const tabId = tab.id;
+  const onScrollClamp = useCallback((value: number) => ui.dispatch({ type: "scrollTo", id: tabId, value }), [ui, tabId]);
+  const rosterSignature = accounts.map((a) => `${a.account}\n${a.status}`).join("\n");
+  const rosterAccounts = useMemo(() => accounts.map((a) => ({ name: a.account, status: a.status })), [rosterSignature]); // eslint-disable-line react-hooks/exhaustive-deps
+  const carried = useMemo(() => carriedByContact(state.tabs), [state.tabs]);
+  const statusAccount = useMemo(() => (acct ? { name: acct.account, status: acct.status } : undefined), [acct?.account, acct?.status]); // eslint-disable-line react-hooks/exhaustive-deps
+  const profile = (id: string, node: ReactNode): ReactNode =>
+    profiler ? (
+      <Profiler id={id} onRender={profiler}>
+        {node}
+      </Profiler>
+    ) : (
+      node
+    );
+
+  const hint = rosterFocused
+    ? "Roster: ↑/↓ select · Enter opens · Space resources · o offline · </> width · Esc back"
+    : tab.kind === "chat"
+      ? "Enter sends · /help · Alt-1..9 tabs · PgUp/PgDn scroll · F4 roster"
+      : tab.kind === "xml"
+        ? "XML console · PgUp/PgDn scroll · /close closes it"
+        : "/help lists commands · Alt-1..9 tabs · F2 roster · F4 roster focus · Ctrl-C quits";
 
   return (
     <Box flexDirection="column" width={columns} height={rows}>
-      <TabBar client={client} tabs={state.tabs} current={state.current} width={columns} />
+      {profile("tabs", <TabBar tabs={state.tabs} current={state.current} width={columns} />)}
       <Box flexDirection="row" height={mainRows}>
-        {showRoster ? <RosterPane client={client} width={rosterWidth} rows={mainRows} showOffline={state.showOffline} accounts={accounts.map((a) => ({ name: a.account, status: a.status }))} /> : null}
+        {showRoster
+          ? profile(
+              "roster",
+              <RosterPane client={client} width={rosterWidth} rows={mainRows} showOffline={state.showOffline} accounts={rosterAccounts} expanded={state.expanded} carried={carried} focused={rosterFocused} cursor={state.rosterCursor} />,
+            )
+          : null}
         <Box flexDirection="column" width={mainWidth} height={mainRows} paddingLeft={showRoster ? 1 : 0}>
-          {tab.kind === "chat" ? (
-            <ChatView client={client} account={tab.account} peer={tab.peer} rows={mainRows} width={mainWidth - (showRoster ? 1 : 0)} scroll={scroll} />
-          ) : (
-            <ConsoleView lines={state.console} rows={mainRows} width={mainWidth - (showRoster ? 1 : 0)} scroll={scroll} />
+          {profile(
+            "main",
+            tab.kind === "chat" ? (
+              <ChatView client={client} account={tab.account} peer={tab.peer} rows={mainRows} width={viewWidth} scroll={scroll} formats={formats} onScrollClamp={onScrollClamp} />
+            ) : tab.kind === "xml" ? (
+              <XmlConsoleView log={xmlLog} account={tab.account} rows={mainRows} width={viewWidth} scroll={scroll} formats={formats} onScrollClamp={onScrollClamp} />
+            ) : (
+              <ConsoleView lines={state.console} rows={mainRows} width={viewWidth} scroll={scroll} formats={formats} onScrollClamp={onScrollClamp} />
+            ),
           )}
         </Box>
       </Box>
-      <Box height={1} width={columns} overflow="hidden">
-        {state.confirmQuit ? (
+      {state.confirmQuit ? (
+        <Box height={1} width={columns} overflow="hidden">
           <Text color="yellow" bold>
             Press Ctrl-C again to quit (anything else cancels)
           </Text>
-        ) : (
-          <>
-            {acct ? <Text color={accountColor(acct.account)}>{`[${acct.account}: ${acct.status}] `}</Text> : null}
-            <Text dimColor wrap="truncate">
-              {flash ?? (tab.kind === "chat" ? "Enter sends · /help · Alt-1..9 tabs · PgUp/PgDn scroll" : "/help lists commands · Alt-1..9 tabs · F2 roster · Ctrl-C quits")}
-            </Text>
-          </>
-        )}
-      </Box>
-      <CommandLine ref={cmd} onSubmit={(line) => void runLine(line)} complete={complete} historyKey={tab.id} prompt={tab.kind === "chat" ? "› " : "/ "} width={columns} />
+        </Box>
+      ) : (
+        <StatusLine client={client} width={columns} account={statusAccount} peer={tab.kind === "chat" ? tab.peer : undefined} text={flash ?? hint} />
+      )}
+      <CommandLine ref={cmd} onSubmit={(line) => void runLine(line)} complete={complete} historyKey={tab.id} prompt={tab.kind === "chat" ? "› " : "/ "} width={columns} focused={!rosterFocused} />
     </Box>
   );
 }

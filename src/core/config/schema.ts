@@ -309,6 +309,20 @@ export const SETTINGS = [
     default: true,
     description: "Publish when you went idle (XEP-0319) in auto-away presence.",
   },
+  {
+    key: "time_format",
+    type: "string",
+    format: "text",
+    default: "HH:mm",
+    description: "How the interface shows times of messages and console lines: HH (00-23), H (0-23), mm (minutes), ss (seconds); anything else is kept as is.",
+  },
+  {
+    key: "date_format",
+    type: "string",
+    format: "text",
+    default: "YYYY-MM-DD",
+    description: "How the interface shows dates in day separators: YYYY, YY, MM, M, DD, D; anything else is kept as is.",
+  },
 ] as const satisfies readonly KeyDef[];
 
 export type AccountKey = (typeof ACCOUNT_KEYS)[number]["key"];
@@ -357,6 +371,8 @@ export interface Settings {
   version_reveals_os: boolean;
   answer_last_activity: boolean;
   send_idle: boolean;
+  time_format: string;
+  date_format: string;
 }
 
 // Compile-time check that the types above and the tables declare the same keys.

@@ -211,7 +211,11 @@ export class Account extends EventEmitter<AccountEvents> {
       },
       limits: this.#engine.limits,
       timeout: this.#engine.timeout,
-      traffic: this.#log ? (dir, text) => this.#log!.xml(dir, s.name, text) : undefined,
+      traffic: (dir, text) => {
+        this.#log?.xml(dir, s.name, text);
+        this.#tap?.(dir, text);
+      },
+      wantsTraffic: () => this.#tap !== undefined || this.#log?.xmlEnabled() === true,
     });
     session.on("stanza", (el) => this.emit("stanza", el));
     session.on("ack", (el) => this.emit("ack", el));
@@ -226,6 +230,14 @@ export class Account extends EventEmitter<AccountEvents> {
   }
 
   #lastAuthFailed = false;
+
+  /** An extra observer of this account's XML traffic (the client's `xml` event), while set. */
+  #tap: ((direction: "in" | "out", text: string) => void) | undefined;
+
+  /** Observe the XML traffic of this account (undefined: stop). Text as sent/received: not redacted. */
+  setTrafficTap(tap: ((direction: "in" | "out", text: string) => void) | undefined): void {
+    this.#tap = tap;
+  }
 
   /** Connect now (and keep reconnecting until disconnect() or a final error). */
   connect(): Promise<void> {

@@ -1,91 +1,129 @@
 /**
- * One conversation: timestamps, sender, delivery state, corrections, delays, day separators.
- * Renders only the messages that fit the visible rows (from the bottom, minus the scroll offset).
+ * One conversation: timestamps, sender, XEP-0393 styled bodies, delivery state, corrections,
+ * carbons, delays, day separators, typing. Every message is laid out into rows here (sanitised,
+ * styled, wrapped with wide characters and combining marks counted), so the rows counted for the
+ * visible slice are exactly the rows drawn; only those are rendered.
  */
-import { Box, Text } from "ink";
+import { Text } from "ink";
 import { memo, useCallback } from "react";
 
 import type { JabtermClient } from "../../core/client.js";
 import type { ChatMessage, Conversation } from "../../core/store/types.js";
-import { sanitize } from "../../core/text/sanitize.js";
-import { displayWidth } from "../../core/text/width.js";
+import { formatStamp, DEFAULT_FORMATS, type Formats } from "../format.js";
 import { useStoreSelector } from "../hooks/use-store.js";
 import { STATE_MARK } from "../theme.js";
-import { RemoteText } from "./RemoteText.js";
+import { layoutEntry, localSpans, RemoteText, remoteSpans, styledSpans, type SafeSpan } from "./RemoteText.js";
+import { BelowMarker, bottomWindow, layoutCache, RowsView, useScrollClamp, type Entry, type Window } from "./rows.js";
 
-export function formatTime(iso: string): string {
+/** A message's time as `time_format` says ("HH:mm" by default). */
+export function formatTime(iso: string, format = DEFAULT_FORMATS.time): string {
+  return formatStamp(iso, format);
+}
+
+const stampOf = (m: ChatMessage): string => m.delay ?? m.time;
+
+function dayKey(iso: string): string {
   const d = new Date(iso);
-  return `${String(d.getHours()).padStart(2, "0")}:${String(d.getMinutes()).padStart(2, "0")}`;
+  return `${d.getFullYear()}-${d.getMonth()}-${d.getDate()}`;
 }
 
-function dayOf(iso: string): string {
-  const d = new Date(iso);
-  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
+/** The rows of one message at `width` columns (without its day separator). */
+function layoutMessage(m: ChatMessage, width: number, formats: Formats): SafeSpan[][] {
+  const header: SafeSpan[] = [...localSpans(`${formatTime(stampOf(m), formats.time)} `, { dim: true })];
+  if (m.delay) header.push(...localSpans("⏲ ", { color: "yellow" }));
+  if (m.me) header.push(...localSpans("* ", { color: "magenta" }));
+  if (m.direction === "out") header.push(...localSpans("me", { color: "cyan", bold: true }));
+  else header.push(...remoteSpans(m.from.split("/")[0]!, { strict: true }, { color: "green", bold: true }));
+  header.push(...localSpans(m.me ? " " : ": "));
+  const body: SafeSpan[] = styledSpans(m.me ? m.body.replace(/^\/me /, "") : m.body);
+  if (m.corrections?.length) body.push(...localSpans(" (edited)", { dim: true }));
+  if (m.carbon) body.push(...localSpans(" ⇄", { dim: true }));
+  if (m.direction === "out" && m.state) body.push(...localSpans(` ${STATE_MARK[m.state] ?? m.state}`, { color: m.state === "failed" ? "red" : "gray" }));
+  if (m.error) body.push(...remoteSpans(` ${m.error.condition}${m.error.text ? `: ${m.error.text}` : ""}`, {}, { color: "red" }));
+  return layoutEntry(header, body, width);
 }
 
-/** Rows a message takes at `width` columns (prefix + body, each body line wrapped). */
-export function messageRows(m: ChatMessage, width: number): number {
-  const prefix = 6 + displayWidth(m.direction === "out" ? "me" : m.from.split("/")[0]!) + 2;
-  return sanitize(m.body, { multiline: true }).split("\n").reduce((n, line, i) => n + Math.max(1, Math.ceil((displayWidth(line) + (i === 0 ? prefix : 0)) / Math.max(10, width))), 0);
+const messageLayouts = layoutCache<ChatMessage>();
+
+function messageLayout(m: ChatMessage, width: number, formats: Formats) {
+  return messageLayouts(m, `${width}\n${formats.time}`, () => layoutMessage(m, width, formats));
 }
 
-/** The messages to draw: the newest ones that fit `rows`, skipping `scroll` rows from the bottom. */
-export function visibleMessages(messages: readonly ChatMessage[], rows: number, width: number, scroll: number): { items: ChatMessage[]; hiddenBelow: number } {
-  let skip = scroll;
-  let used = 0;
-  let end = messages.length;
-  while (end > 0 && skip > 0) {
-    skip -= messageRows(messages[end - 1]!, width);
-    end--;
+/** Rows a message takes at `width` columns (its day separator not included). */
+export function messageRows(m: ChatMessage, width: number, formats: Formats = DEFAULT_FORMATS): number {
+  return messageLayout(m, width, formats).length;
+}
+
+const separators = new Map<string, SafeSpan[]>();
+
+function daySeparator(iso: string, formats: Formats): SafeSpan[] {
+  const key = `${dayKey(iso)}\n${formats.date}`;
+  let row = separators.get(key);
+  if (!row) {
+    if (separators.size > 500) separators.clear();
+    row = localSpans(`─── ${formatStamp(iso, formats.date)} ───`, { dim: true });
+    separators.set(key, row);
   }
-  let start = end;
-  while (start > 0) {
-    const r = messageRows(messages[start - 1]!, width);
-    if (used + r > rows) break;
-    used += r;
-    start--;
-  }
-  return { items: messages.slice(start, end), hiddenBelow: messages.length - end };
+  return row;
 }
 
-const MessageRow = memo(function MessageRow({ m, showDay }: { m: ChatMessage; showDay: boolean }) {
-  const who = m.direction === "out" ? "me" : m.from.split("/")[0]!;
-  return (
-    <Box flexDirection="column">
-      {showDay && <Text dimColor>{`─── ${dayOf(m.delay ?? m.time)} ───`}</Text>}
-      <Box>
-        <Text dimColor>{`${formatTime(m.delay ?? m.time)} `}</Text>
-        {m.delay && <Text color="yellow">⏲ </Text>}
-        {m.me ? (
-          <Text color="magenta">* </Text>
-        ) : null}
-        {m.direction === "out" ? <Text color="cyan" bold>{who}</Text> : <RemoteText text={who} strict color="green" bold />}
-        <Text>{m.me ? " " : ": "}</Text>
-        <Box flexShrink={1}>
-          <RemoteText text={m.me ? m.body.replace(/^\/me /, "") : m.body} multiline />
-        </Box>
-        {m.corrections?.length ? <Text dimColor> (edited)</Text> : null}
-        {m.carbon ? <Text dimColor> ⇄</Text> : null}
-        {m.direction === "out" && m.state ? <Text color={m.state === "failed" ? "red" : "gray"}> {STATE_MARK[m.state] ?? m.state}</Text> : null}
-        {m.error ? <RemoteText text={` ${m.error.condition}${m.error.text ? `: ${m.error.text}` : ""}`} color="red" /> : null}
-      </Box>
-    </Box>
-  );
-});
+/**
+ * The rows to draw: the newest that fit `rows`, `scroll` rows up from the bottom. A day separator
+ * row precedes the first message of each day (and the oldest message). `items`: the messages
+ * with at least one row visible.
+ */
+export function visibleMessages(messages: readonly ChatMessage[], rows: number, width: number, scroll: number, formats: Formats = DEFAULT_FORMATS): Window & { items: ChatMessage[] } {
+  const entries = new Map<number, Entry>();
+  const entryAt = (i: number): Entry => {
+    const m = messages[i]!;
+    const layout = messageLayout(m, width, formats);
+    const prev = messages[i - 1];
+    const sep = !prev || dayKey(stampOf(prev)) !== dayKey(stampOf(m));
+    const e: Entry = { key: `${m.id}:${m.direction}:${m.corrections?.length ?? 0}:${m.state ?? ""}`, rows: sep ? [daySeparator(stampOf(m), formats), ...layout] : layout };
+    entries.set(i, e);
+    return e;
+  };
+  const win = bottomWindow(messages.length, entryAt, rows, scroll);
+  const visibleKeys = new Set(win.rows.map((r) => r.key.slice(0, r.key.lastIndexOf("/"))));
+  const items = [...entries.entries()].sort((a, b) => a[0] - b[0]).filter(([, e]) => visibleKeys.has(e.key)).map(([i]) => messages[i]!);
+  return { ...win, items };
+}
 
-export function ChatView({ client, account, peer, rows, width, scroll }: { client: JabtermClient; account: string; peer: string; rows: number; width: number; scroll: number }) {
+export interface ChatViewProps {
+  client: JabtermClient;
+  account: string;
+  peer: string;
+  rows: number;
+  width: number;
+  /** Rows scrolled up from the bottom. */
+  scroll: number;
+  formats?: Formats;
+  /** The scroll offset was clamped to the content (scrolled past the top). */
+  onScrollClamp?: (value: number) => void;
+}
+
+export const ChatView = memo(function ChatView({ client, account, peer, rows, width, scroll, formats = DEFAULT_FORMATS, onScrollClamp }: ChatViewProps) {
   const select = useCallback((s: Parameters<Parameters<typeof useStoreSelector>[1]>[0]) => s.accounts[account]?.conversations[peer], [account, peer]);
   const conv = useStoreSelector<Conversation | undefined>(client.store, select);
   const messages = conv?.messages ?? [];
-  const { items, hiddenBelow } = visibleMessages(messages, Math.max(1, rows - 1), width, scroll);
-  return (
-    <Box flexDirection="column" height={rows} width={width} justifyContent="flex-end" overflow="hidden">
-      {messages.length === 0 ? <Text dimColor>No messages yet. Type to write to {peer}.</Text> : null}
-      {items.map((m, i) => (
-        <MessageRow key={m.id + String(m.corrections?.length ?? 0)} m={m} showDay={i === 0 || dayOf(items[i - 1]!.delay ?? items[i - 1]!.time) !== dayOf(m.delay ?? m.time)} />
-      ))}
-      {conv?.chatState?.state === "composing" ? <Text dimColor italic>{peer} is typing…</Text> : null}
-      {hiddenBelow > 0 ? <Text inverse>{` ${hiddenBelow} newer below — End to jump `}</Text> : null}
-    </Box>
+  const typing = conv?.chatState?.state === "composing";
+  const reserved = (typing ? 1 : 0) + (scroll > 0 ? 1 : 0);
+  const win = visibleMessages(messages, Math.max(1, rows - reserved), width, scroll, formats);
+  useScrollClamp(scroll, win.scroll, onScrollClamp);
+  const footer = (
+    <>
+      {messages.length === 0 ? (
+        <Text dimColor wrap="truncate-end">
+          No messages yet. Type to write to <RemoteText text={peer} strict />.
+        </Text>
+      ) : null}
+      {typing ? (
+        <Text dimColor italic wrap="truncate-end">
+          <RemoteText text={peer} strict /> is typing…
+        </Text>
+      ) : null}
+      {win.scroll > 0 ? <BelowMarker count={win.hiddenBelow} width={width} /> : null}
+    </>
   );
-}
+  return <RowsView rows={win.rows} height={rows} width={width} footer={footer} />;
+});

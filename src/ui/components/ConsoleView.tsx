@@ -1,43 +1,41 @@
-/** The console tab: connection events and command output, newest at the bottom. */
-import { Box, Text } from "ink";
+/** The console tab: connection events and command output, newest at the bottom, rows counted exactly. */
 import { memo } from "react";
 
 import type { ConsoleLine } from "../state/ui-store.js";
-import { sanitize } from "../../core/text/sanitize.js";
-import { displayWidth } from "../../core/text/width.js";
-import { formatTime } from "./ChatView.js";
-import { RemoteText } from "./RemoteText.js";
+import { DEFAULT_FORMATS, formatStamp, type Formats } from "../format.js";
+import { layoutEntry, localSpans, remoteSpans, type SafeSpan } from "./RemoteText.js";
+import { BelowMarker, bottomWindow, layoutCache, RowsView, useScrollClamp } from "./rows.js";
 
-const Line = memo(function Line({ line }: { line: ConsoleLine }) {
-  const color = line.level === "error" ? "red" : line.level === "input" ? "cyan" : undefined;
-  return (
-    <Box>
-      <Box marginRight={1} flexShrink={0}>
-        <Text dimColor>{formatTime(line.time)}</Text>
-      </Box>
-      {line.remote ? <RemoteText text={line.text} multiline color={color} /> : <Text color={color}>{line.text}</Text>}
-    </Box>
-  );
+const COLORS: Partial<Record<ConsoleLine["level"], string>> = { error: "red", input: "cyan" };
+
+function layoutLine(l: ConsoleLine, width: number, formats: Formats): SafeSpan[][] {
+  const header = localSpans(`${formatStamp(l.time, formats.time)} `, { dim: true });
+  const color = COLORS[l.level];
+  const style = color ? { color } : undefined;
+  const body = l.remote ? remoteSpans(l.text, { multiline: true }, style) : localSpans(l.text, style);
+  return layoutEntry(header, body, width);
+}
+
+const layouts = layoutCache<ConsoleLine>();
+
+/** Rows a console line takes at `width` columns (time prefix included). */
+export function consoleLineRows(l: ConsoleLine, width: number, formats: Formats = DEFAULT_FORMATS): number {
+  return layouts(l, `${width}\n${formats.time}`, () => layoutLine(l, width, formats)).length;
+}
+
+export interface ConsoleViewProps {
+  lines: readonly ConsoleLine[];
+  rows: number;
+  width: number;
+  scroll: number;
+  formats?: Formats;
+  onScrollClamp?: (value: number) => void;
+}
+
+export const ConsoleView = memo(function ConsoleView({ lines, rows, width, scroll, formats = DEFAULT_FORMATS, onScrollClamp }: ConsoleViewProps) {
+  const variant = `${width}\n${formats.time}`;
+  const height = Math.max(1, rows - (scroll > 0 ? 1 : 0));
+  const win = bottomWindow(lines.length, (i) => ({ key: String(lines[i]!.id), rows: layouts(lines[i]!, variant, () => layoutLine(lines[i]!, width, formats)) }), height, scroll);
+  useScrollClamp(scroll, win.scroll, onScrollClamp);
+  return <RowsView rows={win.rows} height={rows} width={width} footer={win.scroll > 0 ? <BelowMarker count={win.hiddenBelow} width={width} /> : null} />;
 });
-
-/** Rows a console line takes at `width` columns ("HH:MM " prefix included). */
-function lineRows(l: ConsoleLine, width: number): number {
-  return (l.remote ? sanitize(l.text, { multiline: true }) : l.text).split("\n").reduce((n, part, i) => n + Math.max(1, Math.ceil((displayWidth(part) + (i === 0 ? 6 : 0)) / Math.max(10, width))), 0);
-}
-
-export function ConsoleView({ lines, rows, width, scroll }: { lines: readonly ConsoleLine[]; rows: number; width: number; scroll: number }) {
-  const end = Math.max(0, lines.length - scroll);
-  let start = end;
-  for (let used = 0; start > 0; start--) {
-    used += lineRows(lines[start - 1]!, width);
-    if (used > rows) break;
-  }
-  const visible = lines.slice(start, end);
-  return (
-    <Box flexDirection="column" height={rows} justifyContent="flex-end" overflow="hidden">
-      {visible.map((l) => (
-        <Line key={l.id} line={l} />
-      ))}
-    </Box>
-  );
-}

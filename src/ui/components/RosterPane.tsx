@@ -1,39 +1,60 @@
 /**
- * Accounts, then groups, then contacts with a presence glyph and colour and unread counts;
- * pending subscription requests per account. Offline contacts hidden unless toggled.
+ * Accounts, their pending subscription requests, groups, then contacts with a presence glyph and
+ * colour and unread counts; a contact can be expanded to show its resources (show, priority),
+ * best first. Offline contacts are hidden unless toggled (or while they have unread messages).
+ * With the focus, a cursor marks the selected contact; the list scrolls to keep it visible.
  */
 import { Box, Text } from "ink";
-import { memo } from "react";
+import { memo, useRef } from "react";
 
 import type { JabtermClient } from "../../core/client.js";
+import { bestResource, sortedResources } from "../../core/store/slices/presence.js";
+import { displayName, rosterItems } from "../../core/store/slices/roster.js";
 import type { AccountSlice, ResourcePresence, RosterItem, Show, State } from "../../core/store/types.js";
 import { useStoreSelector } from "../hooks/use-store.js";
+import { rosterKey } from "../state/ui-store.js";
 import { accountColor, PRESENCE_COLOR, PRESENCE_GLYPH } from "../theme.js";
 import { RemoteText } from "./RemoteText.js";
 
-const SHOW_RANK: Record<Show, number> = { chat: 5, online: 4, away: 3, xa: 2, dnd: 1 };
-
-/** The show of a contact's best resource (priority, then show), or offline. */
+/** The show of a contact's best resource (priority, then show, then most recent), or offline. */
 export function contactShow(resources: Record<string, ResourcePresence> | undefined): Show | "offline" {
-  const all = Object.values(resources ?? {});
-  if (!all.length) return "offline";
-  all.sort((a, b) => b.priority - a.priority || SHOW_RANK[b.show] - SHOW_RANK[a.show]);
-  return all[0]!.show;
+  return bestResource(resources)?.show ?? "offline";
 }
 
 export interface RosterRow {
   key: string;
-  kind: "account" | "group" | "contact" | "requests";
+  kind: "account" | "group" | "contact" | "requests" | "resource" | "no-resource";
   label: string;
   account: string;
   jid?: string;
   show?: Show | "offline";
   unread?: number;
+  /** Contacts: whether their resources are shown; how many they have. */
+  expanded?: boolean;
+  resources?: number;
+  /** Resources. */
+  priority?: number;
+  status?: string;
   remote?: boolean;
 }
 
+export interface RosterOptions {
+  showOffline: boolean;
+  /** Contacts whose resources are shown, by rosterKey(account, jid). */
+  expanded?: Readonly<Record<string, true>>;
+  /** Unread messages carried over from an earlier run, by rosterKey(account, jid). */
+  carried?: Readonly<Record<string, number>>;
+}
+
+function resourceRows(account: string, jid: string, prefix: string, resources: Record<string, ResourcePresence> | undefined): RosterRow[] {
+  const all = sortedResources(resources);
+  if (!all.length) return [{ key: `${prefix}/`, kind: "no-resource", label: "offline", account, jid }];
+  return all.map((r) => ({ key: `${prefix}/${r.resource}`, kind: "resource", label: r.resource, account, jid, show: r.show, priority: r.priority, status: r.status, remote: true }));
+}
+
 /** Flatten the store into rows (pure: tested without a terminal). */
-export function rosterRows(state: State, accounts: { name: string; status: string }[], showOffline: boolean): RosterRow[] {
+export function rosterRows(state: State, accounts: readonly { name: string; status: string }[], opts: RosterOptions | boolean): RosterRow[] {
+  const { showOffline, expanded = {}, carried = {} } = typeof opts === "boolean" ? { showOffline: opts } : opts;
   const rows: RosterRow[] = [];
   for (const a of accounts) {
     const slice: AccountSlice | undefined = state.accounts[a.name];
@@ -42,48 +63,161 @@ export function rosterRows(state: State, accounts: { name: string; status: strin
     const requests = Object.keys(slice.requests).length;
     if (requests) rows.push({ key: `r:${a.name}`, kind: "requests", label: `${requests} request${requests > 1 ? "s" : ""} (/requests)`, account: a.name });
     const groups = new Map<string, RosterItem[]>();
-    for (const item of Object.values(slice.roster.items)) {
+    for (const item of rosterItems(slice.roster)) {
       const show = contactShow(slice.presence[item.jid]);
-      if (!showOffline && show === "offline" && !(slice.conversations[item.jid]?.unread ?? 0)) continue;
+      const unread = (slice.conversations[item.jid]?.unread ?? 0) + (carried[rosterKey(a.name, item.jid)] ?? 0);
+      if (!showOffline && show === "offline" && !unread) continue;
       for (const g of item.groups.length ? item.groups : [""]) groups.set(g, [...(groups.get(g) ?? []), item]);
     }
     for (const g of [...groups.keys()].sort((x, y) => (x === "" ? 1 : y === "" ? -1 : x.localeCompare(y)))) {
       if (g) rows.push({ key: `g:${a.name}:${g}`, kind: "group", label: g, account: a.name, remote: true });
-      const items = groups.get(g)!.sort((x, y) => (x.name ?? x.nick ?? x.jid).localeCompare(y.name ?? y.nick ?? y.jid));
-      for (const item of items) {
-        rows.push({ key: `c:${a.name}:${g}:${item.jid}`, kind: "contact", label: item.name ?? item.nick ?? item.jid, account: a.name, jid: item.jid, show: contactShow(slice.presence[item.jid]), unread: slice.conversations[item.jid]?.unread ?? 0, remote: true });
+      for (const item of groups.get(g)!) {
+        const key = `c:${a.name}:${g}:${item.jid}`;
+        const rk = rosterKey(a.name, item.jid);
+        const resources = slice.presence[item.jid];
+        const open = Boolean(expanded[rk]);
+        rows.push({
+          key,
+          kind: "contact",
+          label: displayName(item),
+          account: a.name,
+          jid: item.jid,
+          show: contactShow(resources),
+          unread: (slice.conversations[item.jid]?.unread ?? 0) + (carried[rk] ?? 0),
+          expanded: open,
+          resources: Object.keys(resources ?? {}).length,
+          remote: true,
+        });
+        if (open) rows.push(...resourceRows(a.name, item.jid, key, resources));
       }
     }
   }
   return rows;
 }
 
-const Row = memo(function Row({ row, width }: { row: RosterRow; width: number }) {
-  if (row.kind === "account") return <Text bold color={accountColor(row.account)} wrap="truncate">{row.label}</Text>;
+/** The contact row the cursor is on: the one named, else the first contact. */
+export function cursorRow(rows: readonly RosterRow[], cursor: string | undefined): RosterRow | undefined {
+  return rows.find((r) => r.kind === "contact" && r.key === cursor) ?? rows.find((r) => r.kind === "contact");
+}
+
+/** The contact `delta` contacts away from the cursor (clamped to the list). */
+export function moveCursor(rows: readonly RosterRow[], cursor: string | undefined, delta: number): RosterRow | undefined {
+  const contacts = rows.filter((r) => r.kind === "contact");
+  if (!contacts.length) return undefined;
+  const at = contacts.findIndex((r) => r.key === cursor);
+  if (at < 0) return contacts[0];
+  return contacts[Math.max(0, Math.min(contacts.length - 1, at + delta))];
+}
+
+const Row = memo(function Row({ row, width, selected }: { row: RosterRow; width: number; selected: boolean }) {
+  if (row.kind === "account")
+    return (
+      <Text bold color={accountColor(row.account)} wrap="truncate">
+        {row.label}
+      </Text>
+    );
   if (row.kind === "requests") return <Text color="yellow" wrap="truncate">{` ! ${row.label}`}</Text>;
-  if (row.kind === "group") return <Box><Text dimColor> ▾ </Text><RemoteText text={row.label} strict dimColor wrap="truncate" /></Box>;
+  if (row.kind === "group")
+    return (
+      <Box width={width}>
+        <Text dimColor> ▾ </Text>
+        <RemoteText text={row.label} strict dimColor wrap="truncate" />
+      </Box>
+    );
+  if (row.kind === "no-resource")
+    return (
+      <Text dimColor wrap="truncate">
+        {"      (no resource online)"}
+      </Text>
+    );
   const show = row.show ?? "offline";
+  if (row.kind === "resource")
+    return (
+      <Box width={width}>
+        <Text color={PRESENCE_COLOR[show]}>{`     ${PRESENCE_GLYPH[show]} `}</Text>
+        <Box flexGrow={1} flexShrink={1}>
+          <RemoteText text={row.label} strict wrap="truncate" />
+        </Box>
+        <Text dimColor>{` ${show} ${row.priority ?? 0}`}</Text>
+      </Box>
+    );
+  const marker = row.expanded ? "▾" : row.resources ? "▸" : " ";
   return (
     <Box width={width}>
-      <Text color={PRESENCE_COLOR[show]}>{`  ${PRESENCE_GLYPH[show]} `}</Text>
+      <Text inverse={selected}>{selected ? "›" : " "}</Text>
+      <Text dimColor>{marker}</Text>
+      <Text color={PRESENCE_COLOR[show]}>{`${PRESENCE_GLYPH[show]} `}</Text>
       <Box flexGrow={1} flexShrink={1}>
-        <RemoteText text={row.label} strict wrap="truncate" bold={(row.unread ?? 0) > 0} />
+        <Text inverse={selected} wrap="truncate">
+          <RemoteText text={row.label} strict bold={(row.unread ?? 0) > 0} />
+        </Text>
       </Box>
       {row.unread ? <Text color="yellow">{` ${row.unread}`}</Text> : null}
     </Box>
   );
 });
 
-export function RosterPane({ client, width, rows: height, showOffline, accounts }: { client: JabtermClient; width: number; rows: number; showOffline: boolean; accounts: { name: string; status: string }[] }) {
-  const state = useStoreSelector(client.store, (s) => s);
-  const rows = rosterRows(state, accounts, showOffline);
-  const visible = rows.slice(0, Math.max(0, height));
+export interface RosterPaneProps {
+  client: JabtermClient;
+  width: number;
+  rows: number;
+  showOffline: boolean;
+  accounts: readonly { name: string; status: string }[];
+  expanded?: Readonly<Record<string, true>>;
+  carried?: Readonly<Record<string, number>>;
+  /** The pane has the focus: draw the cursor. */
+  focused?: boolean;
+  cursor?: string;
+}
+
+const everything = (s: State): State => s;
+
+/** Two states show the same roster: same roster, presence and requests, same unread counts (messages may differ). */
+export function sameRosterInputs(a: State, b: State): boolean {
+  if (a === b) return true;
+  const names = Object.keys(a.accounts);
+  if (names.length !== Object.keys(b.accounts).length) return false;
+  for (const name of names) {
+    const x = a.accounts[name];
+    const y = b.accounts[name];
+    if (x === y) continue;
+    if (!x || !y || x.roster !== y.roster || x.presence !== y.presence || x.requests !== y.requests) return false;
+    if (x.conversations === y.conversations) continue;
+    const peers = new Set([...Object.keys(x.conversations), ...Object.keys(y.conversations)]);
+    for (const p of peers) if ((x.conversations[p]?.unread ?? 0) !== (y.conversations[p]?.unread ?? 0)) return false;
+  }
+  return true;
+}
+const HEADER = new Set<RosterRow["kind"]>(["account", "requests", "group"]);
+
+export const RosterPane = memo(function RosterPane({ client, width, rows: height, showOffline, accounts, expanded, carried, focused = false, cursor }: RosterPaneProps) {
+  // Re-render when what the pane shows changes, not on every message.
+  const state = useStoreSelector(client.store, everything, sameRosterInputs);
+  const rows = rosterRows(state, accounts, { showOffline, expanded, carried });
+  const selected = focused ? cursorRow(rows, cursor) : undefined;
+
+  // Scroll: keep the offset between renders, and the cursor inside the window.
+  const top = useRef(0);
+  const overflow = rows.length > height;
+  const view = Math.max(1, overflow ? height - 1 : height);
+  let first = Math.min(top.current, Math.max(0, rows.length - view));
+  const at = selected ? rows.indexOf(selected) : -1;
+  if (at >= 0 && at < first) {
+    first = at;
+    // Show the headers (account, requests, group) right above the cursor too.
+    while (first > 0 && HEADER.has(rows[first - 1]!.kind) && at - (first - 1) < view) first--;
+  }
+  if (at >= 0 && at >= first + view) first = at - view + 1;
+  top.current = first;
+  const visible = rows.slice(first, first + view);
+  const below = rows.length - first - visible.length;
+
   return (
     <Box flexDirection="column" width={width} height={height} borderStyle="single" borderTop={false} borderBottom={false} borderLeft={false} overflow="hidden">
       {visible.map((r) => (
-        <Row key={r.key} row={r} width={width - 1} />
+        <Row key={r.key} row={r} width={width - 1} selected={r === selected} />
       ))}
-      {rows.length > visible.length ? <Text dimColor>{`… ${rows.length - visible.length} more`}</Text> : null}
+      {overflow ? <Text dimColor wrap="truncate">{`${first ? `↑${first} ` : ""}${below ? `↓${below} more` : ""}`}</Text> : null}
     </Box>
   );
-}
+});

@@ -8,16 +8,17 @@ import type { Store } from "../../core/store/store.js";
 import type { State } from "../../core/store/types.js";
 
 export function useStoreSelector<T>(store: Store, selector: (state: State) => T, equal: (a: T, b: T) => boolean = Object.is): T {
-  const last = useRef<{ state: State; value: T } | null>(null);
+  const last = useRef<{ state: State; selector: (state: State) => T; value: T } | null>(null);
   const get = useCallback(() => {
     const state = store.getState();
-    if (last.current && last.current.state === state) return last.current.value;
+    // A new selector (other props) must be asked even when the state is the same.
+    if (last.current && last.current.state === state && last.current.selector === selector) return last.current.value;
     const value = selector(state);
     if (last.current && equal(last.current.value, value)) {
-      last.current = { state, value: last.current.value };
+      last.current = { state, selector, value: last.current.value };
       return last.current.value;
     }
-    last.current = { state, value };
+    last.current = { state, selector, value };
     return value;
   }, [store, selector, equal]);
   return useSyncExternalStore(store.subscribe, get, get);

@@ -27,7 +27,14 @@ export type AppCommand =
   | "roster-prev"
   | "roster-next"
   | "roster-open"
-  | "focus-input";
+  | "focus-input"
+  | "focus-roster"
+  | "roster-toggle"
+  | "roster-expand"
+  | "roster-collapse"
+  | "toggle-offline"
+  | "roster-wider"
+  | "roster-narrower";
 
 export type Action =
   /** Line editing: give it to the command line (`dispatchAction`). */
@@ -107,6 +114,13 @@ export const KEYMAP: readonly Binding[] = [
   { focus: "roster", action: app("roster-next"), keys: ["down", "C-n", "j"], help: "next contact" },
   { focus: "roster", action: app("roster-open"), keys: ["enter"], help: "open a chat with the contact" },
   { focus: "roster", action: app("focus-input"), keys: ["escape", "tab"], help: "back to the command line" },
+  { focus: "roster", action: app("focus-input"), keys: ["f4", "M-r"], help: "back to the command line (the key that focused the roster)" },
+  { focus: "roster", action: app("roster-toggle"), keys: ["space"], help: "show or hide the contact's resources (show, priority)" },
+  { focus: "roster", action: app("roster-expand"), keys: ["right"], help: "show the contact's resources" },
+  { focus: "roster", action: app("roster-collapse"), keys: ["left"], help: "hide the contact's resources" },
+  { focus: "roster", action: app("toggle-offline"), keys: ["o"], help: "show or hide offline contacts" },
+  { focus: "roster", action: app("roster-narrower"), keys: ["<", "-"], help: "make the roster narrower" },
+  { focus: "roster", action: app("roster-wider"), keys: [">", "+"], help: "make the roster wider" },
 
   // Everywhere.
   { focus: "global", action: app("tab-next"), keys: ["M-right", "C-pagedown"], help: "next tab" },
@@ -126,6 +140,10 @@ export const KEYMAP: readonly Binding[] = [
   { focus: "global", action: app("quit-ask"), keys: ["C-c"], help: "quit (asks first)" },
   { focus: "global", action: app("suspend"), keys: ["C-z"], help: "suspend to the shell" },
   { focus: "global", action: app("toggle-roster"), keys: ["f2"], help: "show or hide the roster" },
+  { focus: "global", action: app("focus-roster"), keys: ["f4", "M-r"], help: "move the focus to the roster (Up/Down select, Enter opens, Space shows resources, Esc back)" },
+  { focus: "global", action: app("toggle-offline"), keys: ["M-o"], help: "show or hide offline contacts in the roster" },
+  { focus: "global", action: app("roster-narrower"), keys: ["M-<"], help: "make the roster narrower" },
+  { focus: "global", action: app("roster-wider"), keys: ["M->"], help: "make the roster wider" },
 ];
 
 const NAMED = new Set([

@@ -4,8 +4,21 @@
  */
 export type Tab =
   | { kind: "console"; id: "console" }
-  | { kind: "chat"; id: string; account: string; peer: string }
+  | ChatTab
   | { kind: "xml"; id: string; account: string };
+
+export interface ChatTab {
+  kind: "chat";
+  id: string;
+  account: string;
+  peer: string;
+  /** Unread messages shown on the tab (and saved with it): `carried` + the conversation's unread in this run. */
+  unread?: number;
+  /** Unread messages carried over from an earlier run (restored from ui-tabs.json), until the tab is read. */
+  carried?: number;
+}
+
+export type Focus = "input" | "roster";
 
 export interface ConsoleLine {
   id: number;
@@ -28,6 +41,12 @@ export interface UiState {
   /** Ctrl-C pressed once: the next one quits. */
   confirmQuit: boolean;
   nextLineId: number;
+  /** Where keys go: the command line, or the roster pane's cursor. */
+  focus: Focus;
+  /** The roster row under the cursor (a contact: rosterKey(account, jid)). */
+  rosterCursor?: string;
+  /** Contacts whose resources are shown (rosterKey). */
+  expanded: Record<string, true>;
 }
 
 export type UiAction =
@@ -40,7 +59,20 @@ export type UiAction =
   | { type: "resizeRoster"; delta: number }
   | { type: "toggleOffline" }
   | { type: "scroll"; id: string; delta: number | "top" | "bottom" }
-  | { type: "confirmQuit"; on: boolean };
+  | { type: "confirmQuit"; on: boolean }
+  /** Set a tab's scroll offset (a view clamped it to its content). */
+  | { type: "scrollTo"; id: string; value: number }
+  | { type: "focus"; focus: Focus }
+  | { type: "rosterCursor"; key: string | undefined }
+  /** Show (true), hide (false) or toggle (undefined) a contact's resources. */
+  | { type: "expand"; key: string; on?: boolean }
+  /**
+   * The conversations' unread counts in this run, per chat tab id; `replied`: tabs whose
+   * conversation has a message of ours in this run (what was carried over counts as read).
+   */
+  | { type: "unread"; live: Record<string, number>; replied?: readonly string[] }
+  /** The user saw this tab: what was carried over from an earlier run is read. */
+  | { type: "readTab"; id: string };
 
 export const CONSOLE_LIMIT = 2000;
 
@@ -48,8 +80,26 @@ export function chatTabId(account: string, peer: string): string {
   return `chat:${account}:${peer}`;
 }
 
+/** Key of a contact in the roster pane (cursor, expansion). */
+export function rosterKey(account: string, jid: string): string {
+  return `${account}\n${jid}`;
+}
+
+export function xmlTabId(account: string): string {
+  return `xml:${account}`;
+}
+
 export function initialUiState(): UiState {
-  return { tabs: [{ kind: "console", id: "console" }], current: 0, console: [], rosterVisible: true, rosterWidth: 28, showOffline: false, scroll: {}, confirmQuit: false, nextLineId: 1 };
+  return { tabs: [{ kind: "console", id: "console" }], current: 0, console: [], rosterVisible: true, rosterWidth: 28, showOffline: false, scroll: {}, confirmQuit: false, nextLineId: 1, focus: "input", expanded: {} };
+}
+
+function withUnread(tab: ChatTab, carried: number, live: number): ChatTab {
+  const unread = carried + live;
+  if ((tab.carried ?? 0) === carried && (tab.unread ?? 0) === unread) return tab;
+  const next: ChatTab = { ...tab, unread, carried };
+  if (!unread) delete next.unread;
+  if (!carried) delete next.carried;
+  return next;
 }
 
 export function uiReducer(state: UiState, action: UiAction): UiState {
@@ -57,7 +107,12 @@ export function uiReducer(state: UiState, action: UiAction): UiState {
     case "open": {
       const at = state.tabs.findIndex((t) => t.id === action.tab.id);
       if (at >= 0) return action.focus === false || state.current === at ? state : { ...state, current: at };
-      const tabs = [...state.tabs, action.tab];
+      let tab = action.tab;
+      if (tab.kind === "chat" && (tab.unread !== undefined || tab.carried !== undefined)) {
+        const carried = Math.max(0, Math.floor(tab.carried ?? tab.unread ?? 0));
+        tab = withUnread({ kind: "chat", id: tab.id, account: tab.account, peer: tab.peer }, carried, 0);
+      }
+      const tabs = [...state.tabs, tab];
       return { ...state, tabs, current: action.focus === false ? state.current : tabs.length - 1 };
     }
     case "close": {
@@ -92,6 +147,41 @@ export function uiReducer(state: UiState, action: UiAction): UiState {
     }
     case "confirmQuit":
       return state.confirmQuit === action.on ? state : { ...state, confirmQuit: action.on };
+    case "scrollTo": {
+      const value = Math.max(0, Math.floor(action.value));
+      return (state.scroll[action.id] ?? 0) === value ? state : { ...state, scroll: { ...state.scroll, [action.id]: value } };
+    }
+    case "focus":
+      return state.focus === action.focus ? state : { ...state, focus: action.focus };
+    case "rosterCursor":
+      return state.rosterCursor === action.key ? state : { ...state, rosterCursor: action.key };
+    case "expand": {
+      const on = action.on ?? !state.expanded[action.key];
+      if (on === Boolean(state.expanded[action.key])) return state;
+      const expanded = { ...state.expanded };
+      if (on) expanded[action.key] = true;
+      else delete expanded[action.key];
+      return { ...state, expanded };
+    }
+    case "unread": {
+      const replied = new Set(action.replied ?? []);
+      let changed = false;
+      const tabs = state.tabs.map((t) => {
+        if (t.kind !== "chat") return t;
+        const next = withUnread(t, replied.has(t.id) ? 0 : (t.carried ?? 0), action.live[t.id] ?? 0);
+        if (next !== t) changed = true;
+        return next;
+      });
+      return changed ? { ...state, tabs } : state;
+    }
+    case "readTab": {
+      const at = state.tabs.findIndex((t) => t.id === action.id);
+      const t = state.tabs[at];
+      if (!t || t.kind !== "chat" || !t.carried) return state;
+      const tabs = state.tabs.slice();
+      tabs[at] = withUnread(t, 0, (t.unread ?? 0) - t.carried);
+      return { ...state, tabs };
+    }
   }
 }
 

@@ -1,4 +1,4 @@
-/** Windows of the interactive interface: open a conversation, switch, close. */
+/** Windows of the interactive interface: open a conversation or an XML console, switch, close. */
 import { UsageError } from "../../errors.js";
 import { accountFor, type CommandContext } from "../context.js";
 import type { CommandDef } from "../types.js";
@@ -31,6 +31,22 @@ export const windowCommands: CommandDef<CommandContext>[] = [
     run(ctx, call) {
       interactiveOnly(ctx, "win");
       return { type: "window", action: "select", target: call.args.target };
+    },
+  },
+  {
+    name: "xmlconsole",
+    group: "Windows",
+    summary: "open the XML console of an account",
+    help:
+      "Opens (or switches to) a window showing the account's XML stream as it flows from now on: what is sent and what is received, " +
+      "newest at the bottom, the last 2000 stanzas kept, credentials redacted. Traffic is only recorded while such a window is open. " +
+      "Without -a: the current window's account, else the first online one.",
+    accountScoped: true,
+    examples: [{ input: "/xmlconsole -a work", description: "watch the XML stream of the account work" }],
+    run(ctx, call) {
+      interactiveOnly(ctx, "xmlconsole");
+      const account = accountFor(ctx, call);
+      return { type: "window", action: "select", target: `xml:${account.name}` };
     },
   },
   {

@@ -41,8 +41,10 @@ export interface SessionOptions {
   limits: ParserLimits;
   /** Per-step timeout (socket connect, stream open, each SASL step, IQs), ms. */
   timeout: number;
-  /** XML traffic (for the debug log, which redacts credentials). */
+  /** XML traffic (for the debug log, which redacts credentials, and the XML console). */
   traffic?: (direction: "in" | "out", text: string) => void;
+  /** Whether anyone wants the traffic now: stanzas are serialised for `traffic` only then. */
+  wantsTraffic?: () => boolean;
   /** IQ get/set handlers shared by every session of the engine (features). */
   iqHandlers?: (name: string, xmlns: string) => IqHandler | undefined;
   /** Test hook: SRV lookup. */
@@ -122,8 +124,9 @@ export class XmppSession extends EventEmitter<SessionEvents> {
     });
     if (options.traffic) {
       const traffic = options.traffic;
-      entity.on("element", (el: XmlElement) => traffic("in", el.toString()));
-      entity.on("send", (el: XmlElement) => traffic("out", el.toString()));
+      const wanted = options.wantsTraffic ?? (() => true);
+      entity.on("element", (el: XmlElement) => wanted() && traffic("in", el.toString()));
+      entity.on("send", (el: XmlElement) => wanted() && traffic("out", el.toString()));
     }
 
     this.iq = new IqTracker((el) => this.#sendRaw(el), () => (entity.jid ? entity.jid.toString() : undefined), options.timeout, options.iqHandlers);

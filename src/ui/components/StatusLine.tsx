@@ -1,0 +1,87 @@
+/**
+ * The status line: the current tab's account (connection status, and our own presence when it
+ * is not plain online), in a conversation the peer's best resource (show, resource) and the
+ * resource lock when one is set; then the last command's result or a hint.
+ */
+import { Box, Text } from "ink";
+import { memo, useCallback } from "react";
+
+import type { JabtermClient } from "../../core/client.js";
+import { bestResource } from "../../core/store/slices/presence.js";
+import type { State } from "../../core/store/types.js";
+import { useStoreSelector } from "../hooks/use-store.js";
+import { accountColor, PRESENCE_COLOR, PRESENCE_GLYPH } from "../theme.js";
+import { RemoteText } from "./RemoteText.js";
+
+export interface PeerStatus {
+  show: string;
+  resource?: string;
+  lock?: string;
+  lockManual?: boolean;
+}
+
+/** What the status line shows about a conversation's peer (pure). */
+export function peerStatus(state: State, account: string, peer: string): PeerStatus {
+  const slice = state.accounts[account];
+  const best = bestResource(slice?.presence[peer]);
+  const conv = slice?.conversations[peer];
+  const out: PeerStatus = { show: best?.show ?? "offline" };
+  if (best) out.resource = best.resource;
+  if (conv?.lock) {
+    out.lock = conv.lock;
+    if (conv.lockManual) out.lockManual = true;
+  }
+  return out;
+}
+
+const samePeer = (a: PeerStatus | undefined, b: PeerStatus | undefined): boolean =>
+  a === b || (!!a && !!b && a.show === b.show && a.resource === b.resource && a.lock === b.lock && a.lockManual === b.lockManual);
+
+export interface StatusLineProps {
+  client: JabtermClient;
+  width: number;
+  /** The current tab's account and its connection status (none on the console tab). */
+  account?: { name: string; status: string };
+  /** The current conversation's peer. */
+  peer?: string;
+  text: string;
+}
+
+export const StatusLine = memo(function StatusLine({ client, width, account, peer, text }: StatusLineProps) {
+  const name = account?.name;
+  const ownShow = useStoreSelector(client.store, useCallback((s: State) => (name ? s.accounts[name]?.own.show : undefined), [name]));
+  const status = useStoreSelector(client.store, useCallback((s: State) => (name && peer ? peerStatus(s, name, peer) : undefined), [name, peer]), samePeer);
+  const show = (status?.show ?? "offline") as keyof typeof PRESENCE_GLYPH;
+  return (
+    <Box height={1} width={width} overflow="hidden">
+      {account ? (
+        <Box flexShrink={0}>
+          <Text color={accountColor(account.name)}>{`[${account.name}: ${account.status}${account.status === "online" && ownShow && ownShow !== "online" ? ` · ${ownShow}` : ""}] `}</Text>
+        </Box>
+      ) : null}
+      {status && peer ? (
+        <Box flexShrink={0}>
+          <Text color={PRESENCE_COLOR[show]}>{`${PRESENCE_GLYPH[show]} ${status.show}`}</Text>
+          {status.resource !== undefined ? (
+            <Text dimColor>
+              {" ("}
+              <RemoteText text={status.resource} strict />
+              {")"}
+            </Text>
+          ) : null}
+          {status.lock !== undefined ? (
+            <Text color="magenta">
+              {" lock:"}
+              <RemoteText text={status.lock} strict />
+              {status.lockManual ? " (set)" : ""}
+            </Text>
+          ) : null}
+          <Text> </Text>
+        </Box>
+      ) : null}
+      <Text dimColor wrap="truncate">
+        {text}
+      </Text>
+    </Box>
+  );
+});
