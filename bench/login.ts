@@ -1,7 +1,7 @@
 /**
  * Login time against a local Prosody with its default 10,000 SCRAM iterations (and 1,024 for
  * comparison), for each transport: connect + STARTTLS/TLS + SCRAM + bind. Prints figures.
- *   npm run bench
+ *   npm run bench:login
  */
 import { ScramClient } from "../src/core/xmpp/sasl/scram.js";
 import { Account, type AccountSettings } from "../src/core/xmpp/account.js";

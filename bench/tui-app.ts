@@ -1,0 +1,163 @@
+/**
+ * The interface under benchmark, started by bench/tui.ts inside a pseudo-terminal. It builds the
+ * client the way src/cli/main.ts does (config, logger, createClient), puts a conversation of
+ * `preload` messages into the core store before the interface starts (the history store does not
+ * exist yet), then runs the same interactive host as `jabterm` (src/cli/interactive.tsx), opening
+ * that conversation with `--exec`-style "/chat". Bench-only instrumentation, none of it in src/:
+ * - process.stdout.write is counted (calls and bytes: what Ink writes);
+ * - a control socket answers "stats" (CPU, memory, event-loop delay, store and flood counts) and
+ *   "reset" (restarts the event-loop delay histogram).
+ *
+ * bench/tui.ts transpiles this file alone and runs it with plain node (no loader, so start-up is
+ * the real binary's): it imports nothing at run time but node built-ins and, by path, the built
+ * code in dist/.
+ */
+import net from "node:net";
+import path from "node:path";
+import { monitorEventLoopDelay, performance } from "node:perf_hooks";
+import { pathToFileURL } from "node:url";
+
+import type { AppConfig, AppStats } from "./tui-shared.js";
+
+const cfg = JSON.parse(process.env.JABTERM_BENCH ?? "null") as AppConfig | null;
+if (!cfg) {
+  process.stderr.write("tui-app: run me through npm run bench (JABTERM_BENCH is not set)\n");
+  process.exit(2);
+}
+const load = <T>(rel: string): Promise<T> => import(pathToFileURL(path.join(cfg.dist, rel)).href) as Promise<T>;
+
+// Count what the interface writes to the terminal, from its first byte on.
+let writes = 0;
+let bytes = 0;
+const rawWrite = process.stdout.write.bind(process.stdout) as (...args: unknown[]) => boolean;
+process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+  writes++;
+  bytes += typeof chunk === "string" ? Buffer.byteLength(chunk) : chunk.length;
+  return rawWrite(chunk, ...rest);
+}) as typeof process.stdout.write;
+
+const [{ runInteractive }, { createClient }, { ConfigStore }, { resolvePaths, ensurePrivateDir }, { createLogger }, { createStore }, { emptyAccountSlice }] = await Promise.all([
+  load<typeof import("../src/cli/interactive.js")>("cli/interactive.js"),
+  load<typeof import("../src/core/client.js")>("core/client.js"),
+  load<typeof import("../src/core/config/config.js")>("core/config/config.js"),
+  load<typeof import("../src/core/config/paths.js")>("core/config/paths.js"),
+  load<typeof import("../src/core/logger.js")>("core/logger.js"),
+  load<typeof import("../src/core/store/store.js")>("core/store/store.js"),
+  load<typeof import("../src/core/store/types.js")>("core/store/types.js"),
+]);
+type ChatMessage = import("../src/core/store/types.js").ChatMessage;
+type Store = import("../src/core/store/store.js").Store;
+
+const paths = resolvePaths({ configDir: cfg.configDir, dataDir: cfg.dataDir });
+const config = ConfigStore.open(paths);
+ensurePrivateDir(paths.dataDir);
+const logger = createLogger({ file: cfg.logFile, level: "info" });
+const client = createClient({ config, logger, dataDir: paths.dataDir });
+
+// -- the preloaded conversation ---------------------------------------------------------------
+
+const WORDS = "the quick brown fox jumps over a lazy dog while seven wizards box jackdaws near quiet hills and rivers".split(" ");
+function body(i: number): string {
+  const n = 3 + ((i * 7919) % 17);
+  const words: string[] = [];
+  for (let k = 0; k < n; k++) words.push(WORDS[(i + k * 13) % WORDS.length]!);
+  return `history ${i}: ${words.join(" ")}`;
+}
+const start = Date.now() - cfg.preload * 60_000; // one a minute: day separators too
+const messages: ChatMessage[] = new Array<ChatMessage>(cfg.preload);
+for (let i = 0; i < cfg.preload; i++) {
+  const out = i % 3 === 0;
+  const time = new Date(start + i * 60_000).toISOString();
+  messages[i] = out
+    ? { id: `h${i}`, direction: "out", from: `${cfg.jid}/jabterm`, to: cfg.peer, type: "chat", body: body(i), time, state: "displayed" }
+    : { id: `h${i}`, direction: "in", from: `${cfg.peer}/phone`, to: cfg.jid, type: "chat", body: body(i), time };
+}
+const preloaded: Store = createStore({ accounts: { [cfg.account]: { ...emptyAccountSlice(), conversations: { [cfg.peer]: { peer: cfg.peer, messages, unread: 0 } } } } });
+// Features reach the store through the client on every use (ctx.store), so swapping it before
+// anything connects or renders is enough.
+(client as unknown as { store: Store }).store = preloaded;
+
+// -- flood accounting ---------------------------------------------------------------------------
+
+const seenEvent = new Uint8Array(cfg.floodCount);
+const seenStored = new Uint8Array(cfg.floodCount);
+const flood: AppStats["flood"] = { events: 0, stored: 0 };
+const floodIndex = (text: unknown): number => {
+  if (typeof text !== "string" || !text.startsWith(cfg.floodPrefix)) return -1;
+  const n = Number.parseInt(text.slice(cfg.floodPrefix.length), 10);
+  return Number.isInteger(n) && n >= 0 && n < cfg.floodCount ? n : -1;
+};
+client.on("event", (e) => {
+  if (e.event !== "message" || e.direction !== "in") return;
+  const n = floodIndex(e.body);
+  if (n < 0 || seenEvent[n]) return;
+  seenEvent[n] = 1;
+  flood.events++;
+  const now = performance.timeOrigin + performance.now();
+  flood.first ??= now;
+  flood.last = now;
+});
+let lastConv: unknown;
+const watch = () => {
+  const conv = client.store.getState().accounts[cfg.account]?.conversations[cfg.peer];
+  if (!conv || conv === lastConv) return;
+  lastConv = conv;
+  // New messages are at the end: walk back to the first one already counted.
+  for (let i = conv.messages.length - 1; i >= 0; i--) {
+    const n = floodIndex(conv.messages[i]!.body);
+    if (n < 0) {
+      if (conv.messages[i]!.id.startsWith("h")) break;
+      continue;
+    }
+    if (seenStored[n]) break;
+    seenStored[n] = 1;
+    flood.stored++;
+  }
+};
+// The store is swapped above: subscribe to the one the client uses now.
+client.store.subscribe(watch);
+
+// -- control socket -----------------------------------------------------------------------------
+
+const loop = monitorEventLoopDelay({ resolution: 1 });
+loop.enable();
+function stats(): AppStats {
+  const slice = client.store.getState().accounts[cfg!.account];
+  const conv = slice?.conversations[cfg!.peer];
+  const ns = (x: number) => Math.round(x / 1e4) / 100;
+  return {
+    pid: process.pid,
+    cpu: process.cpuUsage(),
+    maxRss: process.resourceUsage().maxRSS * 1024,
+    rss: process.memoryUsage.rss(),
+    heapUsed: process.memoryUsage().heapUsed,
+    writes,
+    bytes,
+    loopDelay: { p50: ns(loop.percentile(50)), p99: ns(loop.percentile(99)), max: ns(loop.max) },
+    online: client.engine.find(cfg!.account)?.online ?? false,
+    roster: { items: Object.keys(slice?.roster.items ?? {}).length, loaded: slice?.roster.loaded ?? false },
+    conversation: { messages: conv?.messages.length ?? 0, last: conv?.messages.at(-1)?.body },
+    flood: { ...flood },
+  };
+}
+const control = net.createServer((socket) => {
+  let buf = "";
+  socket.setEncoding("utf8");
+  socket.on("data", (d: string) => {
+    buf += d;
+    for (let nl = buf.indexOf("\n"); nl >= 0; nl = buf.indexOf("\n")) {
+      const cmd = buf.slice(0, nl).trim();
+      buf = buf.slice(nl + 1);
+      if (cmd === "reset") loop.reset();
+      socket.write(`${JSON.stringify(cmd === "stats" || cmd === "reset" ? stats() : { error: `unknown command ${cmd}` })}\n`);
+    }
+  });
+  socket.on("error", () => undefined);
+});
+control.listen(cfg.control);
+control.unref();
+
+const code = await runInteractive({ client, version: "bench", exec: [`/chat -a ${cfg.account} ${cfg.peer}`], dataDir: paths.dataDir });
+logger.close();
+control.close();
+process.exit(code);

@@ -1,0 +1,85 @@
+/**
+ * What bench/tui.ts, the app under test (bench/tui-app.ts) and the flooder (bench/tui-flood.ts)
+ * share: their configuration, the control protocol, and the roster written into Prosody's storage.
+ */
+import fs from "node:fs";
+import path from "node:path";
+
+/** Handed to bench/tui-app.ts in the JABTERM_BENCH environment variable (JSON). */
+export interface AppConfig {
+  /** The built code (dist/) the app imports: the same modules the real binary runs. */
+  dist: string;
+  configDir: string;
+  dataDir: string;
+  logFile: string;
+  /** Account name and bare JID of the user. */
+  account: string;
+  jid: string;
+  /** The peer whose conversation is preloaded (and who floods). */
+  peer: string;
+  /** Messages preloaded into that conversation. */
+  preload: number;
+  /** Unix socket the app answers stats requests on. */
+  control: string;
+  /** Flood bodies start with this prefix and their index. */
+  floodPrefix: string;
+  floodCount: number;
+}
+
+/** The app's answer to "stats" on its control socket. */
+export interface AppStats {
+  pid: number;
+  /** process.cpuUsage() (microseconds). */
+  cpu: { user: number; system: number };
+  /** Peak resident set size of the process so far (bytes). */
+  maxRss: number;
+  rss: number;
+  heapUsed: number;
+  /** Calls of process.stdout.write and bytes passed to it (what Ink writes). */
+  writes: number;
+  bytes: number;
+  /** Event loop delay since the last "reset" (ms). */
+  loopDelay: { p50: number; p99: number; max: number };
+  online: boolean;
+  roster: { items: number; loaded: boolean };
+  conversation: { messages: number; last?: string };
+  flood: {
+    /** Distinct flood messages published as `message` events (parsed and accepted by the core). */
+    events: number;
+    /** Distinct flood messages seen appended to the conversation in the store. */
+    stored: number;
+    /** performance.timeOrigin + now of the first and last flood message event (ms since epoch). */
+    first?: number;
+    last?: number;
+  };
+}
+
+/** A Lua string literal. */
+export function lua(s: string): string {
+  return `"${s.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n")}"`;
+}
+
+export interface StoredRosterItem {
+  jid: string;
+  name?: string;
+  groups?: string[];
+  subscription: "none" | "to" | "from" | "both";
+}
+
+/**
+ * Writes a user's roster straight into Prosody's internal storage (data/<host>/roster/<user>.dat),
+ * for a user who is not logged in. (Adding 5,000 items through the server takes minutes: Prosody's
+ * internal storage rewrites the whole roster file on every change, so it grows quadratically.)
+ */
+export function writeRoster(dataDir: string, host: string, user: string, items: readonly StoredRosterItem[]): void {
+  const enc = (s: string) => s.replace(/[^a-zA-Z0-9]/g, (c) => `%${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
+  const dir = path.join(dataDir, enc(host), "roster");
+  fs.mkdirSync(dir, { recursive: true });
+  const lines = ["return {", '\t[false] = { ["version"] = 1; ["pending"] = {}; };'];
+  for (const it of items) {
+    const groups = (it.groups ?? []).map((g) => `[${lua(g)}] = true;`).join(" ");
+    lines.push(`\t[${lua(it.jid)}] = { ["groups"] = { ${groups} }; ${it.name ? `["name"] = ${lua(it.name)}; ` : ""}["subscription"] = ${lua(it.subscription)}; };`);
+  }
+  lines.push("};", "");
+  fs.writeFileSync(path.join(dir, `${enc(user)}.dat`), lines.join("\n"));
+}
