@@ -36,6 +36,8 @@ process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
   return rawWrite(chunk, ...rest);
 }) as typeof process.stdout.write;
 
+// As bin/jabterm.js does: React's production build unless asked otherwise (before React loads).
+process.env.NODE_ENV ??= "production";
 const [{ runInteractive }, { createClient }, { ConfigStore }, { resolvePaths, ensurePrivateDir }, { createLogger }, { createStore }, { emptyAccountSlice }] = await Promise.all([
   load<typeof import("../src/cli/interactive.js")>("cli/interactive.js"),
   load<typeof import("../src/core/client.js")>("core/client.js"),
@@ -52,7 +54,8 @@ const paths = resolvePaths({ configDir: cfg.configDir, dataDir: cfg.dataDir });
 const config = ConfigStore.open(paths);
 ensurePrivateDir(paths.dataDir);
 const logger = createLogger({ file: cfg.logFile, level: "info" });
-const client = createClient({ config, logger, dataDir: paths.dataDir });
+// As src/cli/main.ts builds it for the interface.
+const client = createClient({ config, logger, dataDir: paths.dataDir, storeNotify: "coalesce" });
 
 // -- the preloaded conversation ---------------------------------------------------------------
 

@@ -51,6 +51,8 @@ export interface ClientOptions {
   timeout?: number;
   /** Where features may keep caches (roster versions, caps); none: nothing is persisted. */
   dataDir?: string;
+  /** How the store tells subscribers (the interface coalesces per event-loop turn). */
+  storeNotify?: "sync" | "coalesce";
 }
 
 type StartHook = { order: number; name: string; run: (account: Account, info: OnlineInfo) => Promise<void> | void };
@@ -77,7 +79,7 @@ export class JabtermClient extends EventEmitter<ClientEvents> {
     this.config = opts.config;
     this.log = opts.logger ?? nullLogger();
     this.dataDir = opts.dataDir;
-    this.store = createStore();
+    this.store = createStore(undefined, { notify: opts.storeNotify });
     this.engine = new Engine({
       config: opts.config,
       logger: this.log,

@@ -50,12 +50,33 @@ export interface Store {
   account(name: string): AccountSlice;
 }
 
-export function createStore(initial: State = { accounts: {} }): Store {
+export interface StoreOptions {
+  /**
+   * "sync" (default) tells subscribers after every change; "coalesce" once per turn of the event
+   * loop, however many stanzas that turn handled (a flood renders once per turn, not per stanza).
+   * getState() is always current either way.
+   */
+  notify?: "sync" | "coalesce";
+}
+
+export function createStore(initial: State = { accounts: {} }, opts: StoreOptions = {}): Store {
   let state = initial;
   const listeners = new Set<() => void>();
-  const notify = () => {
+  const tell = () => {
     for (const l of [...listeners]) l();
   };
+  let scheduled = false;
+  const notify =
+    opts.notify === "coalesce"
+      ? () => {
+          if (scheduled) return;
+          scheduled = true;
+          setImmediate(() => {
+            scheduled = false;
+            tell();
+          });
+        }
+      : tell;
   const empty = emptyAccountSlice();
   return {
     getState: () => state,

@@ -67,7 +67,11 @@ export function rosterRows(state: State, accounts: readonly { name: string; stat
       const show = contactShow(slice.presence[item.jid]);
       const unread = (slice.conversations[item.jid]?.unread ?? 0) + (carried[rosterKey(a.name, item.jid)] ?? 0);
       if (!showOffline && show === "offline" && !unread) continue;
-      for (const g of item.groups.length ? item.groups : [""]) groups.set(g, [...(groups.get(g) ?? []), item]);
+      for (const g of item.groups.length ? item.groups : [""]) {
+        const list = groups.get(g);
+        if (list) list.push(item);
+        else groups.set(g, [item]);
+      }
     }
     for (const g of [...groups.keys()].sort((x, y) => (x === "" ? 1 : y === "" ? -1 : x.localeCompare(y)))) {
       if (g) rows.push({ key: `g:${a.name}:${g}`, kind: "group", label: g, account: a.name, remote: true });

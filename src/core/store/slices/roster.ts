@@ -105,12 +105,22 @@ export function displayName(item: Pick<RosterItem, "jid" | "name" | "nick">): st
 }
 
 /** Every item, sorted by display name (case-insensitive), then JID. */
+const sortedCache = new WeakMap<RosterSlice["items"], RosterItem[]>();
+
+/**
+ * The items sorted by display name (then JID). Cached per items object: the slice keeps its
+ * identity until the roster changes, so a 5,000-contact roster is sorted once per change, not
+ * once per render. Treat the result as read-only.
+ */
 export function rosterItems(slice: RosterSlice): RosterItem[] {
-  return Object.values(slice.items).sort((x, y) => {
-    const a = displayName(x).toLowerCase();
-    const b = displayName(y).toLowerCase();
-    return a < b ? -1 : a > b ? 1 : x.jid < y.jid ? -1 : x.jid > y.jid ? 1 : 0;
-  });
+  let sorted = sortedCache.get(slice.items);
+  if (!sorted) {
+    const keyed = Object.values(slice.items).map((item) => ({ item, name: displayName(item).toLowerCase() }));
+    keyed.sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : x.item.jid < y.item.jid ? -1 : x.item.jid > y.item.jid ? 1 : 0));
+    sorted = keyed.map((k) => k.item);
+    sortedCache.set(slice.items, sorted);
+  }
+  return sorted;
 }
 
 export function rosterItem(slice: RosterSlice, jid: string): RosterItem | undefined {
