@@ -30,8 +30,9 @@ export function serverKeys(server: ProsodyServer, password: string): Record<stri
   return { host: "127.0.0.1", port: server.c2sPort, ca_file: server.caFile, password };
 }
 
-export function tempEngine(accounts: TestAccount[], settings: Record<string, string | number> = {}) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "jabterm-engine-"));
+/** A throwaway config dir with these accounts (keys set as /account set would) and settings. */
+export function tempConfig(prefix: string, accounts: TestAccount[], settings: Record<string, string | number | boolean> = {}) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
   const paths = resolvePaths({ configDir: path.join(dir, "config"), dataDir: path.join(dir, "data"), stateDir: path.join(dir, "state"), env: {} });
   const config = ConfigStore.open(paths);
   for (const a of accounts) {
@@ -39,6 +40,11 @@ export function tempEngine(accounts: TestAccount[], settings: Record<string, str
     for (const [k, v] of Object.entries(a.set ?? {})) config.setAccountKey(added.name, k, String(v));
   }
   for (const [k, v] of Object.entries({ reconnect_min_delay: 50, reconnect_max_delay: 400, ...settings })) config.setSetting(k, String(v));
+  return { dir, paths, config };
+}
+
+export function tempEngine(accounts: TestAccount[], settings: Record<string, string | number> = {}) {
+  const { dir, config } = tempConfig("jabterm-engine-", accounts, settings);
   const engine = new Engine({ config, timeout: 5000 });
   const states: AccountState[] = [];
   const stanzas: { account: string; stanza: XmlElement }[] = [];
@@ -73,14 +79,7 @@ export function chat(to: string, body: string, id?: string): XmlElement {
  * every published event (what headless mode would print).
  */
 export function tempClient(accounts: TestAccount[], settings: Record<string, string | number | boolean> = {}) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "jabterm-client-"));
-  const paths = resolvePaths({ configDir: path.join(dir, "config"), dataDir: path.join(dir, "data"), stateDir: path.join(dir, "state"), env: {} });
-  const config = ConfigStore.open(paths);
-  for (const a of accounts) {
-    const added = config.addAccount(a.jid, a.name ? { name: a.name } : {});
-    for (const [k, v] of Object.entries(a.set ?? {})) config.setAccountKey(added.name, k, String(v));
-  }
-  for (const [k, v] of Object.entries({ reconnect_min_delay: 50, reconnect_max_delay: 400, ...settings })) config.setSetting(k, String(v));
+  const { dir, paths, config } = tempConfig("jabterm-client-", accounts, settings);
   const client = createClient({ config, timeout: 5000, dataDir: paths.dataDir });
   const events: PublishedEvent[] = [];
   client.on("event", (e) => events.push(e));
