@@ -53,6 +53,8 @@ export interface ClientOptions {
   dataDir?: string;
   /** How the store tells subscribers (the interface coalesces per event-loop turn). */
   storeNotify?: "sync" | "coalesce";
+  /** Whether auto-away applies (default true; headless bots have no keyboard to be idle at). */
+  autoAway?: boolean;
 }
 
 type StartHook = { order: number; name: string; run: (account: Account, info: OnlineInfo) => Promise<void> | void };
@@ -70,6 +72,7 @@ export class JabtermClient extends EventEmitter<ClientEvents> {
   readonly disco = new DiscoRegistry();
   readonly log: Logger;
   readonly dataDir: string | undefined;
+  readonly autoAway: boolean;
   readonly #pendingCredentials = new Map<string, { resolve(p: string): void; reject(e: unknown): void }>();
   readonly #startHooks: StartHook[] = [];
   readonly #shutdownHooks: (() => void | Promise<void>)[] = [];
@@ -79,6 +82,7 @@ export class JabtermClient extends EventEmitter<ClientEvents> {
     this.config = opts.config;
     this.log = opts.logger ?? nullLogger();
     this.dataDir = opts.dataDir;
+    this.autoAway = opts.autoAway ?? true;
     this.store = createStore(undefined, { notify: opts.storeNotify });
     this.engine = new Engine({
       config: opts.config,

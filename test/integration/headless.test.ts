@@ -195,6 +195,27 @@ run("headless mode", () => {
     }
   });
 
+  test("headless mode has no keyboard to be idle at: no auto-away, even with a tiny auto_away", async () => {
+    const a = await server.createAccount();
+    const dirs = tempDirs();
+    const cfg = ConfigStore.open(resolvePaths({ configDir: dirs.configDir, dataDir: dirs.dataDir, env: {} }));
+    cfg.addAccount(a.jid, { name: "bot" });
+    for (const [k, v] of Object.entries({ host: "127.0.0.1", port: server.c2sPort, ca_file: server.caFile, password: a.password, priority_away: -1 })) cfg.setAccountKey("bot", k, String(v));
+    cfg.setSetting("auto_away", "1");
+    const h = startHeadless({ dirs });
+    try {
+      await h.next((e) => e.event === "session" && e.account === "bot");
+      // (an interactive client starts this session away, as the presence tests show)
+      const own = h.all().filter((e) => e.event === "own_presence" && e.account === "bot");
+      expect(own.length).toBeGreaterThan(0);
+      expect(own.every((e) => e.show === "online" && !e.auto)).toBe(true);
+      expect(await h.end()).toBe(0);
+      expect(h.all().filter((e) => e.event === "own_presence").every((e) => e.show === "online")).toBe(true);
+    } finally {
+      h.kill();
+    }
+  });
+
   test("messages left undelivered at EOF exit with status 6", async () => {
     const dirs = tempDirs();
     const cfg = ConfigStore.open(resolvePaths({ configDir: dirs.configDir, dataDir: dirs.dataDir, env: {} }));

@@ -93,7 +93,9 @@ export function presenceController(ctx: FeatureContext): PresenceController {
   return c;
 }
 
+/** Idle thresholds from the settings; none (0) when the host has no person at a keyboard. */
 function thresholds(ctx: FeatureContext): IdleThresholds {
+  if (!ctx.autoAway) return { autoAway: 0, autoXa: 0 };
   const s = ctx.settings();
   return { autoAway: s.auto_away, autoXa: s.auto_xa };
 }
@@ -188,7 +190,7 @@ export function installPresence(ctx: FeatureContext): void {
   /** Apply auto-away's idle level to one account (store only); true when it changed. */
   const applyLevel = (name: string): boolean => {
     const s = ctx.settings();
-    const level = idleLevel(idleMs(), { autoAway: s.auto_away, autoXa: s.auto_xa });
+    const level = idleLevel(idleMs(), thresholds(ctx));
     const step = autoAwayStep(name, store.account(name).own, level, { since: new Date(lastActivity).toISOString(), status: s.auto_away_status });
     if (!step) return false;
     store.dispatch(step);
