@@ -11,6 +11,7 @@ import type { CommandContext } from "../core/commands/context.js";
 import { createRegistry } from "../core/commands/defs/index.js";
 import { executeLine } from "../core/commands/execute.js";
 import { EXIT } from "../core/errors.js";
+import { sanitize } from "../core/text/sanitize.js";
 import { NDJSON_VERSION, NdjsonWriter } from "./ndjson.js";
 
 export interface HeadlessOptions {
@@ -52,7 +53,9 @@ export async function runHeadless(opts: HeadlessOptions): Promise<number> {
       if (trimmed.trim() === "") return;
       if (source === "stdin") client.noteActivity();
       const r = await executeLine(ctx, trimmed);
-      out.write("command", { seq: n, source, input: r.input, ok: r.ok, output: r.output, data: r.data, error: r.error });
+      // `output` is for people (and `jq -r` prints it to a terminal): remote text in it is sanitised
+      // here, one line per entry; `data` keeps the raw text for machines.
+      out.write("command", { seq: n, source, input: r.input, ok: r.ok, output: r.output.map((l) => sanitize(l)), data: r.data, error: r.error });
       if (r.result?.type === "quit") {
         quitting = true;
         resolveQuit();

@@ -167,7 +167,8 @@ export function App({ client, ui, host, exec = [], version, keySource, profiler 
         return next.time === prev.time && next.date === prev.date ? prev : next;
       });
       ui.dispatch({ type: "console", text: `» ${r.input}`, level: "input" });
-      for (const l of r.output) ui.dispatch({ type: "console", text: l, level: "output", remote: true });
+      // Command output may carry remote text raw: drawn through the sanitiser, placeholders inert.
+      for (const l of r.output) ui.dispatch({ type: "console", text: l, level: "output", remote: true, singleLine: true });
       if (!r.ok && r.error) ui.dispatch({ type: "console", text: r.error.text, level: "error", remote: true });
       setFlash(!r.ok ? r.error?.text.split("\n")[0] : r.output[r.output.length - 1]);
       const res = r.result;

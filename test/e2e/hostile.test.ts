@@ -380,11 +380,9 @@ run("hostile text from the network in a real terminal", () => {
         await s.term.waitFor((scr) => mainText(scr, "right").includes(end), 10_000);
         const rows = await s.term.styledScreen();
         expectBorderAligned(rows);
-        // /info prints sanitize(status) (single-line mode) inside quotes; the console draws the line
-        // through the sanitiser once more, which leaves placeholders as they are. The command layer
-        // hands the UI a flat string, so here the placeholders are not drawn in reverse video (a
-        // status that spells "‹RLO›" literally looks the same): text only, no style check.
-        expectRendered(mainRows(rows).map(rightOfBorder), start, [{ text: sanitize(c.input) }], end, label, { style: false });
+        // /info hands the status raw inside quotes; the console draws the line through the
+        // sanitiser (single-line mode), so the placeholders are inert (reverse video) as in bodies.
+        expectRendered(mainRows(rows).map(rightOfBorder), start, sanitizeSegments(c.input), end, label);
         expect(squash(rows.map((r) => r.text).join("")), `${label}: the console's earlier lines stay`).toContain(squash(`» /info ${s.mallory.jid}`));
         expect(await probe(s.term), `${label}: terminal modes, title, clipboard`).toEqual(baseline);
         expect(outputProblems(s.output.unchecked(), true), `${label}: bytes written to the terminal`).toEqual([]);

@@ -3,6 +3,7 @@
  * and what the account would send is captured. Covers who may push, versioning with the on-disk
  * cache, subscription presences, PEP nicks and the block list.
  */
+import { sanitize } from "../../src/core/text/sanitize.js";
 import fs from "node:fs";
 import path from "node:path";
 
@@ -257,19 +258,22 @@ describe("stanza parsing", () => {
 });
 
 describe("commands that read the store (offline)", () => {
-  it("/roster, /requests and /blocked print remote text defused and keep it raw in data", async () => {
+  // Command lines carry remote text raw; each host defuses what it prints (headless sanitises the
+  // output strings as below, the interface draws them through RemoteText with inert placeholders).
+  it("/roster, /requests and /blocked print remote text defused (as hosts print it) and keep it raw in data", async () => {
     const { t, account, feature } = setup();
     feature.rosterPush(account, ...push(undefined, xml("item", { jid: "bob@example.org", name: "Bob\u202eevil\u001b]0;x\u0007", subscription: "both" }, xml("group", {}, "G\u200b"))));
     feature.onStanza("work", xml("presence", { from: "carol@example.org", type: "subscribe" }, xml("nick", { xmlns: NS_NICK }, "Caro\u0085l"), xml("status", {}, "line1\nline2")));
     const list = await t.command("/roster list -a work");
     expect(list.ok).toBe(true);
     expect(list.output).toHaveLength(1);
-    expect(list.output[0]).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u200b\u202e]/);
+    expect(list.output[0]).toContain("Bob\u202eevil");
+    expect(sanitize(list.output[0]!)).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u200b\u202e]/);
     expect(list.output[0]).toContain("<bob@example.org>");
     expect(list.data).toMatchObject({ items: [{ jid: "bob@example.org", name: "Bob\u202eevil\u001b]0;x\u0007", groups: ["G\u200b"] }] });
     const requests = await t.command("/requests -a work");
-    expect(requests.output[0]).toMatch(/^carol@example\.org \(Caro.+l\): line1.line2$/);
-    expect(requests.output[0]).not.toMatch(/[\n\u0085]/);
+    expect(sanitize(requests.output[0]!)).toMatch(/^carol@example\.org \(Caro.+l\): line1.line2$/);
+    expect(sanitize(requests.output[0]!)).not.toMatch(/[\n\u0085]/);
     expect(requests.data).toMatchObject({ requests: [{ jid: "carol@example.org", nick: "Caro\u0085l", status: "line1\nline2" }] });
     expect((await t.command("/blocked -a work")).output).toEqual(["nobody is blocked on work"]);
   });

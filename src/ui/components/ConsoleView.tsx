@@ -12,7 +12,7 @@ function layoutLine(l: ConsoleLine, width: number, formats: Formats): SafeSpan[]
   const header = localSpans(`${formatStamp(l.time, formats.time)} `, { dim: true });
   const color = COLORS[l.level];
   const style = color ? { color } : undefined;
-  const body = l.remote ? remoteSpans(l.text, { multiline: true }, style) : localSpans(l.text, style);
+  const body = l.remote ? remoteSpans(l.text, { multiline: !l.singleLine }, style) : localSpans(l.text, style);
   return layoutEntry(header, body, width);
 }
 

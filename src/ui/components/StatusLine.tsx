@@ -79,9 +79,8 @@ export const StatusLine = memo(function StatusLine({ client, width, account, pee
           <Text> </Text>
         </Box>
       ) : null}
-      <Text dimColor wrap="truncate">
-        {text}
-      </Text>
+      {/* The flash can be the last line of a command's output: remote text, so sanitised. */}
+      <RemoteText text={text} dimColor wrap="truncate" />
     </Box>
   );
 });

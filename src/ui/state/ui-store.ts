@@ -27,6 +27,8 @@ export interface ConsoleLine {
   level: "info" | "error" | "output" | "input";
   /** Text that came from the network (sanitised when rendered). */
   remote?: boolean;
+  /** Remote text drawn on one line (command output: a newline in it shows as a placeholder). */
+  singleLine?: boolean;
 }
 
 export interface UiState {
@@ -54,7 +56,7 @@ export type UiAction =
   | { type: "close"; id?: string }
   | { type: "select"; index: number }
   | { type: "move"; delta: number }
-  | { type: "console"; text: string; level?: ConsoleLine["level"]; remote?: boolean; time?: string }
+  | { type: "console"; text: string; level?: ConsoleLine["level"]; remote?: boolean; singleLine?: boolean; time?: string }
   | { type: "toggleRoster" }
   | { type: "resizeRoster"; delta: number }
   | { type: "toggleOffline" }
@@ -130,7 +132,7 @@ export function uiReducer(state: UiState, action: UiAction): UiState {
       return n <= 1 ? state : { ...state, current: (((state.current + action.delta) % n) + n) % n };
     }
     case "console": {
-      const line: ConsoleLine = { id: state.nextLineId, time: action.time ?? new Date().toISOString(), text: action.text, level: action.level ?? "info", remote: action.remote };
+      const line: ConsoleLine = { id: state.nextLineId, time: action.time ?? new Date().toISOString(), text: action.text, level: action.level ?? "info", remote: action.remote, singleLine: action.singleLine };
       const console = state.console.length >= CONSOLE_LIMIT ? [...state.console.slice(state.console.length - CONSOLE_LIMIT + 1), line] : [...state.console, line];
       return { ...state, console, nextLineId: state.nextLineId + 1 };
     }

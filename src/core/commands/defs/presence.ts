@@ -1,7 +1,6 @@
 /** Presence commands: /status, /priority, /info (alias /resources). */
 import { UsageError } from "../../errors.js";
 import { bareJid, tryParseJid } from "../../jid.js";
-import { sanitize } from "../../text/sanitize.js";
 import { priorityFor, priorityKey } from "../../store/slices/own.js";
 import { selectResources } from "../../store/slices/presence.js";
 import { SHOWS, type ResourcePresence, type Show } from "../../store/types.js";
@@ -13,13 +12,9 @@ import type { CommandDef, CommandResult } from "../types.js";
 /** How long /info waits for each resource's version and last-activity answers. */
 const INFO_TIMEOUT = 5000;
 
-/** Remote text made safe to print (the project's one sanitiser). */
-function safe(s: string): string {
-  return sanitize(s);
-}
 
 function quoted(s: string | undefined): string {
-  return s === undefined || s === "" ? "" : ` "${safe(s)}"`;
+  return s === undefined || s === "" ? "" : ` "${s}"`;
 }
 
 function ownLine(v: OwnView): string {
@@ -36,7 +31,7 @@ function duration(seconds: number): string {
 
 function clientText(c: ResourcePresence["client"]): string | undefined {
   if (!c) return undefined;
-  return safe([c.name, c.version].filter(Boolean).join(" ") + (c.os ? ` on ${c.os}` : ""));
+  return ([c.name, c.version].filter(Boolean).join(" ") + (c.os ? ` on ${c.os}` : ""));
 }
 
 function targetAccounts(ctx: CommandContext, all: boolean, named: boolean, call: Parameters<typeof accountFor>[1]): Account[] {
@@ -162,16 +157,16 @@ function resolveContact(ctx: CommandContext, account: Account, input: string): {
 
 function infoLines(jid: string, infos: ResourceInfo[]): string[] {
   const best = infos.find((i) => i.best)?.resource;
-  const lines = [`${jid}: ${infos.length} resource${infos.length === 1 ? "" : "s"}${best ? `, best: ${safe(best.resource || "(none)")}` : ""}`];
+  const lines = [`${jid}: ${infos.length} resource${infos.length === 1 ? "" : "s"}${best ? `, best: ${best.resource || "(none)"}` : ""}`];
   for (const i of infos) {
     const r = i.resource;
-    lines.push(`${i.best ? "*" : " "} ${safe(r.resource || "(bare JID)")}: ${r.show}, priority ${r.priority}${quoted(r.status)}${i.best ? "  [best]" : ""}`);
+    lines.push(`${i.best ? "*" : " "} ${r.resource || "(bare JID)"}: ${r.show}, priority ${r.priority}${quoted(r.status)}${i.best ? "  [best]" : ""}`);
     const client = clientText(r.client);
-    lines.push(`    client: ${client ?? "unknown"}${i.versionError ? ` (version query failed: ${safe(i.versionError)})` : ""}`);
-    if (r.caps) lines.push(`    caps: ${safe(r.caps.node)} ${safe(r.caps.ver)} (${safe(r.caps.hash)})`);
+    lines.push(`    client: ${client ?? "unknown"}${i.versionError ? ` (version query failed: ${i.versionError})` : ""}`);
+    if (r.caps) lines.push(`    caps: ${r.caps.node} ${r.caps.ver} (${r.caps.hash})`);
     if (i.idleSeconds !== undefined) lines.push(`    idle: ${i.idleSeconds > 0 ? `${duration(i.idleSeconds)}${r.idleSince ? ` (since ${r.idleSince})` : ""}` : "active now"}`);
-    else if (r.idleSince) lines.push(`    idle since ${r.idleSince}${i.lastError ? ` (last activity query failed: ${safe(i.lastError)})` : ""}`);
-    else if (i.lastError) lines.push(`    idle: unknown (last activity query failed: ${safe(i.lastError)})`);
+    else if (r.idleSince) lines.push(`    idle since ${r.idleSince}${i.lastError ? ` (last activity query failed: ${i.lastError})` : ""}`);
+    else if (i.lastError) lines.push(`    idle: unknown (last activity query failed: ${i.lastError})`);
     lines.push(`    updated: ${r.updated}`);
   }
   return lines;
@@ -203,11 +198,11 @@ export const infoCommand: CommandDef<CommandContext> = {
       const winners = own.winners.map((r) => r.resource);
       const lines = [
         `${own.jid} on ${account.name}: ${own.resources.length} resource${own.resources.length === 1 ? "" : "s"} online; ` +
-          (own.resources.length === 0 ? "none" : winners.length ? `messages to ${own.jid} go to ${winners.map(safe).join(", ")}` : `messages to ${own.jid} reach none of them (all priorities negative)`),
+          (own.resources.length === 0 ? "none" : winners.length ? `messages to ${own.jid} go to ${winners.join(", ")}` : `messages to ${own.jid} reach none of them (all priorities negative)`),
         ...own.resources.map((r) => {
           const marks = [r.full === own.self ? "this one" : undefined, winners.includes(r.resource) ? "gets bare-JID messages" : undefined].filter(Boolean);
           const client = clientText(r.client);
-          return `${winners.includes(r.resource) ? "*" : " "} ${safe(r.resource)}: ${r.show}, priority ${r.priority}${quoted(r.status)}${client ? `, ${client}` : ""}${marks.length ? `  [${marks.join(", ")}]` : ""}`;
+          return `${winners.includes(r.resource) ? "*" : " "} ${r.resource}: ${r.show}, priority ${r.priority}${quoted(r.status)}${client ? `, ${client}` : ""}${marks.length ? `  [${marks.join(", ")}]` : ""}`;
         }),
       ];
       return { type: "output", lines, data: { account: account.name, jid: own.jid, self: own.self, winners, resources: own.resources.map(resourceData) } };
@@ -218,7 +213,7 @@ export const infoCommand: CommandDef<CommandContext> = {
     const resources = resource !== undefined ? everyResource.filter((r) => r.resource === resource) : everyResource;
     if (resources.length === 0) {
       const what = resource !== undefined ? `${jid}/${resource} is not available` : `${jid}: no available resources`;
-      return { type: "output", lines: [safe(what)], data: { account: account.name, jid, resources: [] } };
+      return { type: "output", lines: [what], data: { account: account.name, jid, resources: [] } };
     }
     const infos = (await presence.queryResources(account, resources, INFO_TIMEOUT)).map((i) => ({ ...i, best: i.resource.resource === bestResource }));
     const best = bestResource;

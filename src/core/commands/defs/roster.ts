@@ -8,7 +8,6 @@ import { bareJid, normalizeJid, tryParseJid } from "../../jid.js";
 import { displayName, rosterItems } from "../../store/slices/roster.js";
 import { pendingRequests } from "../../store/slices/requests.js";
 import type { RosterItem } from "../../store/types.js";
-import { sanitize } from "../../text/sanitize.js";
 import type { Account } from "../../xmpp/account.js";
 import { rosterFeature, rosterItemView } from "../../xmpp/features/roster.js";
 import { accountFor, type CommandContext } from "../context.js";
@@ -16,10 +15,6 @@ import type { ArgDef, CommandDef, CommandResult, ParsedCall } from "../types.js"
 
 const GROUP = "Contacts";
 
-/** Remote text (names, nicks, groups, statuses) as printed in lines for people; data keeps the raw text. */
-const printable = (s: string): string => sanitize(s);
-/** A JID as printed in lines for people. */
-const pj = (jid: string): string => sanitize(jid, { strict: true });
 
 /** A bare JID (canonical) from a command argument; a resource is refused. */
 function bareArg(text: string | undefined, what = "a contact"): string {
@@ -43,8 +38,8 @@ function after(ctx: CommandContext, account: Account, jid: string, fallback: Omi
 
 function describeItem(i: RosterItem): string {
   const name = displayName(i);
-  const who = name === i.jid ? pj(i.jid) : `${printable(name)} <${pj(i.jid)}>`;
-  const groups = i.groups.length ? `  [${i.groups.map(printable).join(", ")}]` : "";
+  const who = name === i.jid ? i.jid : `${name} <${i.jid}>`;
+  const groups = i.groups.length ? `  [${i.groups.join(", ")}]` : "";
   const flags = [i.ask ? "asked to see theirs" : "", i.approved ? "pre-approved" : ""].filter(Boolean);
   return `${who}${groups}  ${i.subscription}${flags.length ? ` (${flags.join(", ")})` : ""}`;
 }
@@ -104,7 +99,7 @@ const rosterAdd: CommandDef<CommandContext> = {
     const groups = [...new Set([...(prev?.groups ?? []), ...given])];
     const feature = rosterFeature(ctx.client);
     await feature.setItem(account, { jid, name, groups });
-    const lines = [`${prev ? "updated" : "added"} ${jid}${name ? ` (${printable(name)})` : ""} in the roster of ${account.name}`];
+    const lines = [`${prev ? "updated" : "added"} ${jid}${name ? ` (${name})` : ""} in the roster of ${account.name}`];
     if (call.options.subscribe) {
       await feature.sendSubscription(account, "subscribe", jid);
       lines.push(`asked ${jid} to let you see their presence`);
@@ -140,7 +135,7 @@ const rosterName: CommandDef<CommandContext> = {
     const current = item(ctx, account, jid);
     const name = call.args.name?.trim() || undefined;
     await rosterFeature(ctx.client).setItem(account, { jid, name, groups: current.groups });
-    return { type: "output", lines: [name ? `${jid} is now called ${printable(name)}` : `${jid} has no name now`], data: after(ctx, account, jid, { ...current, name }) };
+    return { type: "output", lines: [name ? `${jid} is now called ${name}` : `${jid} has no name now`], data: after(ctx, account, jid, { ...current, name }) };
   }),
 };
 
@@ -172,7 +167,7 @@ const rosterGroup: CommandDef<CommandContext> = {
         const current = item(ctx, account, bareArg(call.args.jid));
         const g = groupName(call.args.group);
         if (current.groups.includes(g)) throw new UsageError(`${current.jid} is already in ${JSON.stringify(g)}`);
-        return setGroups(ctx, account, current, [...current.groups, g], `${current.jid} added to ${printable(g)}`);
+        return setGroups(ctx, account, current, [...current.groups, g], `${current.jid} added to ${g}`);
       }),
     },
     {
@@ -186,7 +181,7 @@ const rosterGroup: CommandDef<CommandContext> = {
         const current = item(ctx, account, bareArg(call.args.jid));
         const g = groupName(call.args.group);
         if (!current.groups.includes(g)) throw new UsageError(`${current.jid} is not in ${JSON.stringify(g)}`);
-        return setGroups(ctx, account, current, current.groups.filter((x) => x !== g), `${current.jid} removed from ${printable(g)}`);
+        return setGroups(ctx, account, current, current.groups.filter((x) => x !== g), `${current.jid} removed from ${g}`);
       }),
     },
     {
@@ -203,7 +198,7 @@ const rosterGroup: CommandDef<CommandContext> = {
         const to = groupName(call.args.to);
         if (!current.groups.includes(from)) throw new UsageError(`${current.jid} is not in ${JSON.stringify(from)}`);
         const groups = [...new Set(current.groups.map((x) => (x === from ? to : x)))];
-        return setGroups(ctx, account, current, groups, `${current.jid} moved from ${printable(from)} to ${printable(to)}`);
+        return setGroups(ctx, account, current, groups, `${current.jid} moved from ${from} to ${to}`);
       }),
     },
   ],
@@ -325,7 +320,7 @@ export const requestsCommand: CommandDef<CommandContext> = {
     const list = pendingRequests(ctx.client.store.account(account.name).requests);
     const data = { account: account.name, requests: list.map((r) => ({ jid: r.jid, nick: r.nick, status: r.status, received: r.received })) };
     if (list.length === 0) return { type: "output", lines: [`no pending subscription requests for ${account.name}`], data };
-    const lines = list.map((r) => `${pj(r.jid)}${r.nick ? ` (${printable(r.nick)})` : ""}${r.status ? `: ${printable(r.status)}` : ""}`);
+    const lines = list.map((r) => `${r.jid}${r.nick ? ` (${r.nick})` : ""}${r.status ? `: ${r.status}` : ""}`);
     return { type: "output", lines, data };
   }),
 };
@@ -378,7 +373,7 @@ export const blockedCommand: CommandDef<CommandContext> = {
   run: withAccount((ctx, _call, account) => {
     const blocked = ctx.client.store.account(account.name).blocked;
     const data = { account: account.name, blocked };
-    return { type: "output", lines: blocked.length ? blocked.map(pj) : [`nobody is blocked on ${account.name}`], data };
+    return { type: "output", lines: blocked.length ? blocked : [`nobody is blocked on ${account.name}`], data };
   }),
 };
 
