@@ -95,6 +95,29 @@ run("the full-screen interface in tmux", () => {
     }
   });
 
+  test("Ctrl-Z suspends to the normal screen, SIGCONT brings the interface back", async () => {
+    const dirs = configure([]);
+    const cmd = ["node", BIN, "--config-dir", dirs.configDir, "--data-dir", dirs.dataDir, "--log-file", dirs.logFile].map((x) => `'${x}'`).join(" ");
+    const term = await startTerminal(["sh", "-c", `echo BEFORE-JABTERM; ${cmd}; echo "JABTERM_EXIT=$?"`], { columns: 100, rows: 24, env: { CI: "false" } });
+    try {
+      await term.waitFor(/No accounts yet/);
+      await term.keys("C-z");
+      // Suspended: the normal screen is back (what the shell printed before), the interface gone.
+      await term.waitFor((scr) => scr.includes("BEFORE-JABTERM") && !scr.includes("No accounts yet"));
+      const { pid } = JSON.parse(fs.readFileSync(path.join(dirs.dataDir, "jabterm.lock"), "utf8")) as { pid: number };
+      process.kill(pid, "SIGCONT");
+      await term.waitFor(/No accounts yet/);
+      await term.type("/help");
+      await term.keys("Enter");
+      await term.waitFor(/Type \/help <command> for details/); // keys work again (raw mode restored)
+      await term.keys("C-c");
+      await term.keys("C-c");
+      expect(await term.waitFor(/JABTERM_EXIT=\d+/)).toContain("JABTERM_EXIT=0");
+    } finally {
+      await term.kill();
+    }
+  });
+
   test("stdin that is not a terminal gets a clear message, not a crash", async () => {
     const { runBinary } = await import("../helpers/headless.js");
     const dirs = tempDirs();
