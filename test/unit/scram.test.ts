@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { AuthError, JabtermError } from "../../src/core/errors.js";
 import { escapeSaslName, plainMessage, ScramClient, scramMechanismName } from "../../src/core/xmpp/sasl/scram.js";
+import { catchErr } from "../helpers/catch-err.js";
 
 const SHA1 = {
   nonce: "fyko+d2lbbFgONRv9qkxdawL",
@@ -21,14 +22,6 @@ function sha1Client(extra: Partial<ConstructorParameters<typeof ScramClient>[0]>
   return new ScramClient({ hash: "SHA-1", username: "user", password: "pencil", nonce: SHA1.nonce, ...extra });
 }
 
-function catchErr(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (err) {
-    return err;
-  }
-  throw new Error("expected an exception");
-}
 
 describe("ScramClient: RFC test vectors", () => {
   it("RFC 5802 §5 SCRAM-SHA-1", () => {

@@ -10,9 +10,9 @@ import {
   parseDelay,
   parseMessage,
   parsePeerState,
-  parsePresence,
   parseStanzaError,
 } from "../../src/core/messaging/stanzas.js";
+import { parseIncomingPresence } from "../../src/core/xmpp/features/presence-stanzas.js";
 import { xml } from "../../src/core/xmpp/transport/xml.js";
 
 const SID = "urn:xmpp:sid:0";
@@ -168,30 +168,31 @@ describe("parseMessage", () => {
   });
 });
 
-describe("parsePresence", () => {
+// The one presence parser (the presence feature's); these are the behaviours the message layer
+// also relied on.
+describe("parseIncomingPresence", () => {
   const mk = (attrs: Record<string, string>, ...children: ReturnType<typeof xml>[]) => xml("presence", { from: "bob@example.org/phone", ...attrs }, ...children);
 
   it("parses an available presence with show, status and priority", () => {
-    const p = parsePresence("work", mk({}, xml("show", {}, "dnd"), xml("status", {}, "busy"), xml("priority", {}, "5")));
-    expect(p).toEqual({ account: "work", from: "bob@example.org/phone", available: true, show: "dnd", status: "busy", priority: 5 });
+    const p = parseIncomingPresence(mk({}, xml("show", {}, "dnd"), xml("status", {}, "busy"), xml("priority", {}, "5")));
+    expect(p).toEqual({ from: "bob@example.org/phone", jid: "bob@example.org", resource: "phone", available: true, show: "dnd", status: "busy", priority: 5 });
   });
 
   it("maps show: missing -> online, bogus -> online, known values kept (trimmed)", () => {
-    expect(parsePresence("work", mk({}))?.show).toBe("online");
-    expect(parsePresence("work", mk({}, xml("show", {}, "sleeping")))?.show).toBe("online");
-    expect(parsePresence("work", mk({}, xml("show", {}, "online")))?.show).toBe("online");
-    expect(parsePresence("work", mk({}, xml("show", {}, " away ")))?.show).toBe("away");
-    for (const s of ["chat", "away", "xa", "dnd"]) expect(parsePresence("work", mk({}, xml("show", {}, s)))?.show).toBe(s);
+    expect(parseIncomingPresence(mk({}))?.show).toBe("online");
+    expect(parseIncomingPresence(mk({}, xml("show", {}, "sleeping")))?.show).toBe("online");
+    expect(parseIncomingPresence(mk({}, xml("show", {}, "online")))?.show).toBe("online");
+    expect(parseIncomingPresence(mk({}, xml("show", {}, " away ")))?.show).toBe("away");
+    for (const s of ["chat", "away", "xa", "dnd"]) expect(parseIncomingPresence(mk({}, xml("show", {}, s)))?.show).toBe(s);
   });
 
-  it("parses unavailable presence as offline regardless of show", () => {
-    const p = parsePresence("work", mk({ type: "unavailable" }, xml("show", {}, "chat"), xml("status", {}, "bye")));
-    expect(p).toEqual({ account: "work", from: "bob@example.org/phone", available: false, type: "unavailable", show: "offline", status: "bye", priority: 0 });
+  it("parses unavailable presence as not available, keeping the status", () => {
+    const p = parseIncomingPresence(mk({ type: "unavailable" }, xml("show", {}, "chat"), xml("status", {}, "bye")));
+    expect(p).toMatchObject({ from: "bob@example.org/phone", available: false, status: "bye", priority: 0 });
   });
 
   it("parses, clamps and defaults the priority", () => {
-    const prio = (text: string | undefined) =>
-      parsePresence("work", text === undefined ? mk({}) : mk({}, xml("priority", {}, text)))?.priority;
+    const prio = (text: string | undefined) => parseIncomingPresence(text === undefined ? mk({}) : mk({}, xml("priority", {}, text)))?.priority;
     expect(prio(undefined)).toBe(0);
     expect(prio("-5")).toBe(-5);
     expect(prio(" 7 ")).toBe(7);
@@ -207,22 +208,22 @@ describe("parsePresence", () => {
 
   it("returns undefined for subscription types, probes and errors", () => {
     for (const type of ["subscribe", "subscribed", "unsubscribe", "unsubscribed", "probe", "error"]) {
-      expect(parsePresence("work", mk({ type }))).toBeUndefined();
+      expect(parseIncomingPresence(mk({ type }))).toBeUndefined();
     }
   });
 
   it("returns undefined without a valid from", () => {
-    expect(parsePresence("work", xml("presence", {}))).toBeUndefined();
-    expect(parsePresence("work", xml("presence", { from: "a@b@c" }))).toBeUndefined();
+    expect(parseIncomingPresence(xml("presence", {}))).toBeUndefined();
+    expect(parseIncomingPresence(xml("presence", { from: "a@b@c" }))).toBeUndefined();
   });
 
   it("omits status when absent and keeps an empty one", () => {
-    const none = parsePresence("work", mk({}));
+    const none = parseIncomingPresence(mk({}));
     expect(none && "status" in none).toBe(false);
-    expect(none && "type" in none).toBe(false);
-    expect(parsePresence("work", mk({}, xml("status", {})))?.status).toBe("");
+    expect(parseIncomingPresence(mk({}, xml("status", {})))?.status).toBe("");
   });
 });
+
 
 describe("parsePeerState", () => {
   it("reads a delivery receipt", () => {

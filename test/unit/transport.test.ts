@@ -6,17 +6,10 @@ import { orderSrv, resolveEndpoints } from "../../src/core/xmpp/transport/resolv
 import { chooseMechanism } from "../../src/core/xmpp/transport/sasl.js";
 import { normalizeFingerprint } from "../../src/core/xmpp/transport/tls.js";
 import { xml, type XmlElement } from "../../src/core/xmpp/transport/xml.js";
+import { catchErr } from "../helpers/catch-err.js";
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
-function catchErr(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (err) {
-    return err;
-  }
-  throw new Error("expected an exception");
-}
 
 afterEach(() => {
   vi.useRealTimers();

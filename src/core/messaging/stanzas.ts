@@ -53,18 +53,8 @@ export interface PeerStateUpdate {
   state: "delivered" | "displayed";
 }
 
-export interface PresenceUpdate {
-  account: string;
-  from: string;
-  available: boolean;
-  type?: string;
-  show: "online" | "chat" | "away" | "xa" | "dnd" | "offline";
-  status?: string;
-  priority: number;
-}
 
 const MESSAGE_TYPES = new Set(["chat", "normal", "headline", "groupchat", "error"]);
-const SHOWS = new Set(["chat", "away", "xa", "dnd"]);
 
 /** How far in the future a delay stamp may lie (clock skew) before it is clamped. */
 export const DELAY_FUTURE_SKEW_MS = 2 * 60_000;
@@ -208,21 +198,6 @@ export function checkCarbon(stanza: XmlElement, ownJid: string): CarbonCheck | u
   return { kind: "received", inner };
 }
 
-export function parsePresence(account: string, stanza: XmlElement): PresenceUpdate | undefined {
-  const from = stanza.attrs.from;
-  if (!from || !tryParseJid(from)) return undefined;
-  const type = stanza.attrs.type;
-  if (type && type !== "unavailable") return undefined; // subscriptions, probes and errors are handled elsewhere
-  const available = type !== "unavailable";
-  const showText = stanza.getChildText("show")?.trim() ?? "";
-  const show = !available ? "offline" : SHOWS.has(showText) ? (showText as PresenceUpdate["show"]) : "online";
-  const prio = Number.parseInt(stanza.getChildText("priority") ?? "0", 10);
-  const update: PresenceUpdate = { account, from, available, show, priority: Number.isFinite(prio) ? Math.max(-128, Math.min(127, prio)) : 0 };
-  const status = stanza.getChildText("status");
-  if (status !== null) update.status = status;
-  if (type) update.type = type;
-  return update;
-}
 
 // ---------------------------------------------------------------------------------------------
 // What one-to-one chat sends besides messages (none of it goes through the outbox: nothing is

@@ -72,7 +72,6 @@ export interface KeyParser {
 }
 
 const ESC = "\x1b";
-const PASTE_START = "\x1b[200~";
 const PASTE_END = "\x1b[201~";
 /** A CSI/SS3 longer than this without a final byte is garbage: swallow it. */
 const MAX_SEQ = 64;

@@ -17,7 +17,6 @@ import {
   parseChatState,
   parseMessage,
   parsePeerState,
-  parsePresence,
   parseStanzaError,
   type ChatStateName,
   type IncomingMessage,
@@ -262,13 +261,17 @@ export function installChat(ctx: FeatureContext): void {
     handleMessage(account, own, carbon ? carbon.inner : stanza, carbon?.kind);
   };
 
+  // The lock rule needs only who sent an (un)availability and which: the presence feature parses
+  // the rest. No second full parse of every presence.
   const onPresence = (account: string, stanza: XmlElement) => {
-    const p = parsePresence(account, stanza);
-    const resource = p && tryParseJid(p.from)?.resource;
-    if (!p || !resource) return;
-    const peer = bareJid(p.from);
+    const { type, from } = stanza.attrs;
+    if (type !== undefined && type !== "unavailable") return;
+    const j = from ? tryParseJid(from) : null;
+    if (!j?.resource) return;
+    const peer = bareJid(j);
     if (sameBareJid(peer, ctx.ownJid(account)) || conversations(account)[peer]?.lock === undefined) return;
-    dispatch(account, { type: "conversations/presence", account, peer, resource, available: p.available }, p.available ? "presence" : "unavailable");
+    const available = type !== "unavailable";
+    dispatch(account, { type: "conversations/presence", account, peer, resource: j.resource, available }, available ? "presence" : "unavailable");
   };
 
   ctx.engine.on("stanza", ({ account, stanza }) => {

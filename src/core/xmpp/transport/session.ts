@@ -14,7 +14,6 @@ import _streamFeatures from "@xmpp/stream-features";
 import _streamManagement from "@xmpp/stream-management";
 
 import { AuthError, ConnectionError, JabtermError, StreamError, TimeoutError, TlsError, toJabtermError } from "../../errors.js";
-import { bareJid } from "../../jid.js";
 import { JabConnection, describeEndpoint } from "./connection.js";
 import { IqTracker, type IqHandler } from "./iq.js";
 import { nextNonza } from "./nonza.js";
@@ -352,11 +351,6 @@ export class XmppSession extends EventEmitter<SessionEvents> {
 
   handleIq(name: string, xmlns: string, handler: IqHandler): void {
     this.iq.handle(name, xmlns, handler);
-  }
-
-  /** Our bare JID as configured. */
-  get bare(): string {
-    return bareJid(`${this.options.local}@${this.options.domain}`);
   }
 }
 

@@ -3,7 +3,7 @@
  * builder only; the implementation is xmpp.js's ltx Element, pinned down here because xmpp.js
  * ships no types. This folder (src/core/xmpp/transport) is the only one that imports @xmpp/*.
  */
-import xmppXml, { Element as LtxElement } from "@xmpp/xml";
+import xmppXml from "@xmpp/xml";
 
 export type XmlChild = XmlElement | string;
 export type XmlAttrs = Record<string, string | undefined>;
@@ -33,7 +33,6 @@ export interface XmlElement {
 }
 
 type XmlAttrInput = Record<string, string | number | boolean | undefined | null>;
-type XmlChildInput = XmlChild | XmlChildInput[] | undefined | null | false;
 type XmlChildInputAny = XmlChild | undefined | null | false | XmlChildInputAny[];
 
 /** Build an element: `xml("message", {to, type: "chat"}, xml("body", {}, text))`. */
@@ -49,9 +48,4 @@ export function xml(name: string, attrs?: XmlAttrInput | null, ...children: XmlC
   return (xmppXml as unknown as (n: string, a: object, ...c: unknown[]) => XmlElement)(name, clean, ...flat);
 }
 
-export function isXmlElement(x: unknown): x is XmlElement {
-  return x instanceof (LtxElement as unknown as new () => object);
-}
 
-// Keep the unused type alias referenced for readers: children may be nested arrays of elements.
-export type { XmlChildInput };
