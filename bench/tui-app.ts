@@ -55,7 +55,7 @@ const config = ConfigStore.open(paths);
 ensurePrivateDir(paths.dataDir);
 const logger = createLogger({ file: cfg.logFile, level: "info" });
 // As src/cli/main.ts builds it for the interface.
-const client = createClient({ config, logger, dataDir: paths.dataDir, storeNotify: "coalesce" });
+const client = createClient({ config, logger, dataDir: paths.dataDir, storeNotify: "frame" });
 
 // -- the preloaded conversation ---------------------------------------------------------------
 
@@ -75,7 +75,8 @@ for (let i = 0; i < cfg.preload; i++) {
     ? { id: `h${i}`, direction: "out", from: `${cfg.jid}/jabterm`, to: cfg.peer, type: "chat", body: body(i), time, state: "displayed" }
     : { id: `h${i}`, direction: "in", from: `${cfg.peer}/phone`, to: cfg.jid, type: "chat", body: body(i), time };
 }
-const preloaded: Store = createStore({ accounts: { [cfg.account]: { ...emptyAccountSlice(), conversations: { [cfg.peer]: { peer: cfg.peer, messages, unread: 0 } } } } });
+// Notified as the client's own store is (src/cli/main.ts: "frame" for the interface).
+const preloaded: Store = createStore({ accounts: { [cfg.account]: { ...emptyAccountSlice(), conversations: { [cfg.peer]: { peer: cfg.peer, messages, unread: 0 } } } } }, { notify: "frame" });
 // Features reach the store through the client on every use (ctx.store), so swapping it before
 // anything connects or renders is enough.
 (client as unknown as { store: Store }).store = preloaded;

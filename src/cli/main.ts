@@ -80,7 +80,7 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
     const logger = createLogger({ file: logFile, level: (logLevel as LogLevel | undefined) ?? settings.log_level, xml: Boolean(flags.xmlLog) || settings.xml_log });
     for (const a of config.accounts()) if (a.password) logger.addSecret(a.password);
     for (const w of [...config.warnings(), ...logger.warnings]) process.stderr.write(`jabterm: warning: ${w}\n`);
-    const client = createClient({ config, logger, dataDir: paths.dataDir, storeNotify: flags.headless ? "sync" : "coalesce", autoAway: !flags.headless });
+    const client = createClient({ config, logger, dataDir: paths.dataDir, storeNotify: flags.headless ? "sync" : "frame", autoAway: !flags.headless });
     const exec = (flags.exec as string[] | undefined) ?? [];
     const code = flags.headless
       ? await runHeadless({ client, stdin: process.stdin, stdout: process.stdout, exec, stay: Boolean(flags.stay), version })

@@ -51,8 +51,8 @@ export interface ClientOptions {
   timeout?: number;
   /** Where features may keep caches (roster versions, caps); none: nothing is persisted. */
   dataDir?: string;
-  /** How the store tells subscribers (the interface coalesces per event-loop turn). */
-  storeNotify?: "sync" | "coalesce";
+  /** How the store tells subscribers (the interface: at most once per frame). */
+  storeNotify?: "sync" | "coalesce" | "frame";
   /** Whether auto-away applies (default true; headless bots have no keyboard to be idle at). */
   autoAway?: boolean;
 }

@@ -53,28 +53,35 @@ export interface Store {
 export interface StoreOptions {
   /**
    * "sync" (default) tells subscribers after every change; "coalesce" once per turn of the event
-   * loop, however many stanzas that turn handled (a flood renders once per turn, not per stanza).
-   * getState() is always current either way.
+   * loop, however many stanzas that turn handled; "frame" at most once per `frameMs` (the first
+   * change after a quiet spell is told at the end of its turn, later ones wait for the next frame),
+   * so a flood spread over many socket reads renders a few dozen times a second, not once per read.
+   * getState() is always current in every mode.
    */
-  notify?: "sync" | "coalesce";
+  notify?: "sync" | "coalesce" | "frame";
+  /** "frame" mode: the shortest interval between two notifications, ms (default 33: 30 per second). */
+  frameMs?: number;
 }
 
 export function createStore(initial: State = { accounts: {} }, opts: StoreOptions = {}): Store {
   let state = initial;
   const listeners = new Set<() => void>();
+  let scheduled = false;
+  let lastTold = -Infinity;
   const tell = () => {
+    scheduled = false;
+    lastTold = performance.now();
     for (const l of [...listeners]) l();
   };
-  let scheduled = false;
+  const frameMs = opts.frameMs ?? 33;
   const notify =
-    opts.notify === "coalesce"
+    opts.notify === "coalesce" || opts.notify === "frame"
       ? () => {
           if (scheduled) return;
           scheduled = true;
-          setImmediate(() => {
-            scheduled = false;
-            tell();
-          });
+          const wait = opts.notify === "frame" ? lastTold + frameMs - performance.now() : 0;
+          if (wait > 0) setTimeout(tell, wait);
+          else setImmediate(tell);
         }
       : tell;
   const empty = emptyAccountSlice();

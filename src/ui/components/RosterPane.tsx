@@ -10,7 +10,7 @@ import { memo, useRef } from "react";
 import type { JabtermClient } from "../../core/client.js";
 import { bestResource, sortedResources } from "../../core/store/slices/presence.js";
 import { displayName, rosterItems } from "../../core/store/slices/roster.js";
-import type { AccountSlice, ResourcePresence, RosterItem, Show, State } from "../../core/store/types.js";
+import type { AccountSlice, ResourcePresence, Show, State } from "../../core/store/types.js";
 import { useStoreSelector } from "../hooks/use-store.js";
 import { rosterKey } from "../state/ui-store.js";
 import { accountColor, PRESENCE_COLOR, PRESENCE_GLYPH } from "../theme.js";
@@ -52,7 +52,53 @@ function resourceRows(account: string, jid: string, prefix: string, resources: R
   return all.map((r) => ({ key: `${prefix}/${r.resource}`, kind: "resource", label: r.resource, account, jid, show: r.show, priority: r.priority, status: r.status, remote: true }));
 }
 
-/** Flatten the store into rows (pure: tested without a terminal). */
+/** A contact in its group, with what only the roster and presence decide (cached per account). */
+interface ContactEntry {
+  jid: string;
+  rk: string;
+  show: Show | "offline";
+  /** The row with no unread messages and not expanded; shared between renders while unchanged. */
+  row: RosterRow;
+}
+
+interface AccountEntries {
+  roster: AccountSlice["roster"];
+  presence: AccountSlice["presence"];
+  groups: { name: string; header?: RosterRow; contacts: ContactEntry[] }[];
+}
+
+/**
+ * Grouping, sorting and each contact's best show depend only on the roster and presence, which a
+ * message flood does not touch: computed once per change of those, not once per frame.
+ */
+const entriesCache = new Map<string, AccountEntries>();
+
+function accountEntries(account: string, slice: AccountSlice): AccountEntries {
+  const cached = entriesCache.get(account);
+  if (cached && cached.roster === slice.roster && cached.presence === slice.presence) return cached;
+  const groups = new Map<string, ContactEntry[]>();
+  for (const item of rosterItems(slice.roster)) {
+    const resources = slice.presence[item.jid];
+    const show = contactShow(resources);
+    const rk = rosterKey(account, item.jid);
+    for (const g of item.groups.length ? item.groups : [""]) {
+      const row: RosterRow = { key: `c:${account}:${g}:${item.jid}`, kind: "contact", label: displayName(item), account, jid: item.jid, show, unread: 0, expanded: false, resources: Object.keys(resources ?? {}).length, remote: true };
+      const list = groups.get(g);
+      if (list) list.push({ jid: item.jid, rk, show, row });
+      else groups.set(g, [{ jid: item.jid, rk, show, row }]);
+    }
+  }
+  const names = [...groups.keys()].sort((x, y) => (x === "" ? 1 : y === "" ? -1 : x.localeCompare(y)));
+  const entries: AccountEntries = {
+    roster: slice.roster,
+    presence: slice.presence,
+    groups: names.map((g) => ({ name: g, header: g ? { key: `g:${account}:${g}`, kind: "group", label: g, account, remote: true } : undefined, contacts: groups.get(g)! })),
+  };
+  entriesCache.set(account, entries);
+  return entries;
+}
+
+/** Flatten the store into rows (pure apart from its cache: tested without a terminal). */
 export function rosterRows(state: State, accounts: readonly { name: string; status: string }[], opts: RosterOptions | boolean): RosterRow[] {
   const { showOffline, expanded = {}, carried = {} } = typeof opts === "boolean" ? { showOffline: opts } : opts;
   const rows: RosterRow[] = [];
@@ -62,37 +108,27 @@ export function rosterRows(state: State, accounts: readonly { name: string; stat
     if (!slice) continue;
     const requests = Object.keys(slice.requests).length;
     if (requests) rows.push({ key: `r:${a.name}`, kind: "requests", label: `${requests} request${requests > 1 ? "s" : ""} (/requests)`, account: a.name });
-    const groups = new Map<string, RosterItem[]>();
-    for (const item of rosterItems(slice.roster)) {
-      const show = contactShow(slice.presence[item.jid]);
-      const unread = (slice.conversations[item.jid]?.unread ?? 0) + (carried[rosterKey(a.name, item.jid)] ?? 0);
-      if (!showOffline && show === "offline" && !unread) continue;
-      for (const g of item.groups.length ? item.groups : [""]) {
-        const list = groups.get(g);
-        if (list) list.push(item);
-        else groups.set(g, [item]);
-      }
+    // Unread counts by contact, gathered from the few conversations rather than looked up for each
+    // of thousands of contacts (a miss on a plain object costs ~100x a Map's).
+    const unreadOf = new Map<string, number>();
+    for (const [peer, c] of Object.entries(slice.conversations)) if (c.unread) unreadOf.set(peer, c.unread);
+    const prefix = rosterKey(a.name, "");
+    for (const [rk, n] of Object.entries(carried)) {
+      if (!n || !rk.startsWith(prefix)) continue;
+      const jid = rk.slice(prefix.length);
+      unreadOf.set(jid, (unreadOf.get(jid) ?? 0) + n);
     }
-    for (const g of [...groups.keys()].sort((x, y) => (x === "" ? 1 : y === "" ? -1 : x.localeCompare(y)))) {
-      if (g) rows.push({ key: `g:${a.name}:${g}`, kind: "group", label: g, account: a.name, remote: true });
-      for (const item of groups.get(g)!) {
-        const key = `c:${a.name}:${g}:${item.jid}`;
-        const rk = rosterKey(a.name, item.jid);
-        const resources = slice.presence[item.jid];
-        const open = Boolean(expanded[rk]);
-        rows.push({
-          key,
-          kind: "contact",
-          label: displayName(item),
-          account: a.name,
-          jid: item.jid,
-          show: contactShow(resources),
-          unread: (slice.conversations[item.jid]?.unread ?? 0) + (carried[rk] ?? 0),
-          expanded: open,
-          resources: Object.keys(resources ?? {}).length,
-          remote: true,
-        });
-        if (open) rows.push(...resourceRows(a.name, item.jid, key, resources));
+    const open = new Set(Object.keys(expanded).filter((rk) => rk.startsWith(prefix)));
+    for (const group of accountEntries(a.name, slice).groups) {
+      let headed = false;
+      for (const e of group.contacts) {
+        const unread = unreadOf.size ? (unreadOf.get(e.jid) ?? 0) : 0;
+        if (!showOffline && e.show === "offline" && !unread) continue;
+        if (!headed && group.header) rows.push(group.header);
+        headed = true;
+        const isOpen = open.size > 0 && open.has(e.rk);
+        rows.push(unread || isOpen ? { ...e.row, unread, expanded: isOpen } : e.row);
+        if (isOpen) rows.push(...resourceRows(a.name, e.jid, e.row.key, slice.presence[e.jid]));
       }
     }
   }

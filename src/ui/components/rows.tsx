@@ -60,7 +60,7 @@ export function bottomWindow(count: number, entryAt: (index: number) => Entry, h
 /** Draws rows top to bottom, aligned to the bottom of `height`. */
 export const RowsView = memo(function RowsView({ rows, height, width, footer }: { rows: readonly Row[]; height: number; width: number; footer?: ReactNode }) {
   return (
-    <Box flexDirection="column" height={height} width={width} justifyContent="flex-end" overflow="hidden">
+    <Box flexDirection="column" height={height} width={width} justifyContent="flex-end" overflowY="hidden">
       {rows.map((r) => (
         <SpanRow key={r.key} spans={r.spans} />
       ))}
