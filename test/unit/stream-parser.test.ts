@@ -5,6 +5,7 @@ import { describe, expect, test } from "vitest";
 import { JabConnection } from "../../src/core/xmpp/transport/connection.js";
 import { createParserClass, StreamParseError } from "../../src/core/xmpp/transport/parser.js";
 import type { XmlElement } from "../../src/core/xmpp/transport/xml.js";
+import { waitFor } from "../helpers/wait-for.js";
 
 const HEADER = "<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' from='localhost' id='x' version='1.0'>";
 
@@ -93,7 +94,8 @@ describe("connection input decoding", () => {
   function connectionWithParser() {
     const conn = new JabConnection({ domain: "localhost", tls: { servername: "localhost" }, limits: { maxStanzaSize: 65536, maxDepth: 16 }, timeout: 1000 });
     conn.on("error", () => {});
-    conn._attachSocket(new EventEmitter());
+    const socket = Object.assign(new EventEmitter(), { paused: 0, resumed: 0, pause: () => socket.paused++, resume: () => socket.resumed++ });
+    conn._attachSocket(socket);
     const Parser = createParserClass({ maxStanzaSize: 65536, maxDepth: 16 });
     const parser = new Parser();
     const elements: XmlElement[] = [];
@@ -101,8 +103,37 @@ describe("connection input decoding", () => {
     parser.on("element", (el: XmlElement) => elements.push(el));
     parser.on("error", (e: unknown) => errors.push(e));
     conn.parser = parser;
-    return { conn, elements, errors };
+    return { conn, elements, errors, socket };
   }
+
+  const burst = (from: number, n: number) => Array.from({ length: n }, (_, i) => `<message id='m${from + i}'><body>message number ${from + i} of a flood</body></message>`).join("");
+
+  test("a big read is parsed a slice per event-loop turn, in order, the socket paused meanwhile", async () => {
+    const { conn, elements, errors, socket } = connectionWithParser();
+    conn._onData(Buffer.from(HEADER));
+    conn._onData(Buffer.from(burst(0, 3000))); // ~230 KB in one read
+    conn._onData(Buffer.from(burst(3000, 10))); // a later read waits its turn behind it
+    const parsedAtOnce = elements.length;
+    let parsedWhenOtherWorkRan = -1;
+    setImmediate(() => (parsedWhenOtherWorkRan = elements.length));
+    expect(parsedAtOnce).toBeGreaterThan(0);
+    expect(parsedAtOnce).toBeLessThan(200);
+    expect(socket.paused).toBeGreaterThan(0);
+    await waitFor(() => elements.length === 3010);
+    expect(errors).toEqual([]);
+    expect(parsedWhenOtherWorkRan).toBeGreaterThan(0);
+    expect(parsedWhenOtherWorkRan).toBeLessThan(3010);
+    expect(elements.map((e) => e.attrs.id)).toEqual(Array.from({ length: 3010 }, (_, i) => `m${i}`));
+    expect(socket.resumed).toBeGreaterThan(0);
+  });
+
+  test("a close with stanzas still queued parses them all before the close is handled", () => {
+    const { conn, elements, socket } = connectionWithParser();
+    conn._onData(Buffer.from(HEADER + burst(0, 1000)));
+    expect(elements.length).toBeLessThan(1000);
+    socket.emit("close", false);
+    expect(elements).toHaveLength(1000);
+  });
 
   test("a UTF-8 character split across TCP reads stays whole", () => {
     const { conn, elements, errors } = connectionWithParser();

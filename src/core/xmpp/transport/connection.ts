@@ -19,6 +19,9 @@ const XML_ILLEGAL_SRC = "[\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\uFFFE\\u
 const XML_ILLEGAL = new RegExp(XML_ILLEGAL_SRC);
 const XML_ILLEGAL_G = new RegExp(XML_ILLEGAL_SRC, "g");
 
+/** The most bytes parsed in one turn of the event loop (about 30 small messages). */
+const READ_SLICE = 8 * 1024;
+
 export type Endpoint =
   | { kind: "tcp"; host: string; port: number }
   | { kind: "tls"; host: string; port: number }
@@ -91,12 +94,59 @@ export class JabConnection extends Client {
   }
 
   override _attachSocket(socket: unknown): void {
+    this.#flush();
     this.#decoder = new TextDecoder("utf-8", { fatal: true });
+    // Registered before xmpp.js's own listeners: what is still queued is parsed before the close is.
+    (socket as XmppSocket).on("close", () => this.#flush());
     super._attachSocket(socket);
   }
 
-  /** Bytes from TCP/TLS are decoded as a stream (a character split across reads stays whole). */
+  /**
+   * A read of many stanzas (a flood, a roster of thousands, an archive page) is parsed a slice per
+   * turn of the event loop, the socket paused meanwhile: keystrokes and frames get their turn
+   * between slices instead of waiting for thousands of stanzas. Order is kept; nothing is dropped.
+   */
   override _onData(data: Buffer | string): void {
+    if (this.#pending.length) {
+      this.#pending.push(data);
+      return;
+    }
+    this.#feed(data);
+  }
+
+  #pending: (Buffer | string)[] = [];
+  #drainTimer: NodeJS.Immediate | null = null;
+
+  #feed(data: Buffer | string): void {
+    if (typeof data !== "string" && data.length > READ_SLICE) {
+      this.#pending.unshift(data.subarray(READ_SLICE)); // first in line: order is kept
+      data = data.subarray(0, READ_SLICE);
+      (this.socket as XmppSocket | null)?.pause?.();
+      this.#drainTimer ??= setImmediate(() => this.#drain());
+    }
+    this.#parse(data);
+  }
+
+  #drain(): void {
+    this.#drainTimer = null;
+    const next = this.#pending.shift();
+    if (next === undefined) return;
+    this.#feed(next);
+    if (this.#pending.length) this.#drainTimer ??= setImmediate(() => this.#drain());
+    else (this.socket as XmppSocket | null)?.resume?.();
+  }
+
+  /** Parse everything still queued now (the socket closed or was replaced). */
+  #flush(): void {
+    if (this.#drainTimer) clearImmediate(this.#drainTimer);
+    this.#drainTimer = null;
+    const rest = this.#pending;
+    this.#pending = [];
+    for (const d of rest) this.#parse(d);
+  }
+
+  /** Bytes from TCP/TLS are decoded as a stream (a character split across reads stays whole). */
+  #parse(data: Buffer | string): void {
     const parser = this.parser as { write(s: string): void; emit(e: string, err: unknown): void } | null;
     if (!parser) return; // the parser was detached after an error: drop the rest of the stream
     let text: string;

@@ -18,6 +18,9 @@ export interface XmppSocket extends EventEmitter {
   write(data: string, cb?: (err?: Error | null) => void): void;
   end(): void;
   destroy(err?: Error): void;
+  /** Stop and restart reading (the connection parses a big read in slices meanwhile). */
+  pause?(): void;
+  resume?(): void;
 }
 
 /** Plain TCP (before STARTTLS). A net.Socket, as @xmpp/starttls-style upgrades expect. */
@@ -76,6 +79,14 @@ export class TlsSocket extends EventEmitter implements XmppSocket {
 
   destroy(err?: Error): void {
     this.socket?.destroy(err);
+  }
+
+  pause(): void {
+    this.socket?.pause();
+  }
+
+  resume(): void {
+    this.socket?.resume();
   }
 
   get peerFingerprint(): string | undefined {
