@@ -250,10 +250,11 @@ run("hostile text from the network in a real terminal", () => {
     for (const [k, v] of Object.entries(serverKeys(server, me.password))) cfg.setAccountKey("me", k, String(v));
     const outputLog = path.join(dirs.dir, "terminal-output.bin");
     const cmd = ["node", BIN, "--config-dir", dirs.configDir, "--data-dir", dirs.dataDir, "--log-file", dirs.logFile].map((x) => `'${x}'`).join(" ");
-    // No CI variable at all: with CI set (even to "false") chalk drops colours and attributes, and
-    // the inert placeholders would look like plain text; with CI=true Ink draws no live frames.
+    // CI=true on purpose: chalk would drop colours and attributes for it (the inert placeholders
+    // would look like plain text) and Ink would draw no live frames; bin/jabterm.js hides it from
+    // them when a person is at a terminal.
     const presenceMark = mal.events.length;
-    const term = await startTerminal(["sh", "-c", `exec env -u CI -u CONTINUOUS_INTEGRATION ${cmd}`], { columns: 110, rows: 30, clipboard: true, outputLog });
+    const term = await startTerminal(["sh", "-c", `exec env CI=true CONTINUOUS_INTEGRATION=1 ${cmd}`], { columns: 110, rows: 30, clipboard: true, outputLog });
     const close = async () => {
       await term.kill();
       await mal.close();
