@@ -19,6 +19,8 @@ export interface InteractiveOptions {
   version: string;
   exec: string[];
   dataDir?: string;
+  /** Receives a function that makes the interface quit (a /quit from the control socket). */
+  onQuitRequest?: (quit: () => void) => void;
 }
 
 export async function runInteractive(opts: InteractiveOptions): Promise<number> {
@@ -50,6 +52,7 @@ export async function runInteractive(opts: InteractiveOptions): Promise<number> 
   enter();
   let resolveExit!: (code: number) => void;
   const exited = new Promise<number>((r) => (resolveExit = r));
+  opts.onQuitRequest?.(() => resolveExit(EXIT.ok));
 
   const host: AppHost = {
     quit: (code = EXIT.ok) => resolveExit(code),

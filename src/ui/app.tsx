@@ -106,7 +106,7 @@ export function App({ client, ui, host, exec = [], version, keySource, profiler 
   const state: UiState = useSyncExternalStore(ui.subscribe, ui.getState, ui.getState);
   const { columns, rows } = useTerminalSize();
   const accounts = useAccounts(client);
-  const registry = useMemo(() => createRegistry(), []);
+  const registry = useMemo(() => createRegistry(client), [client]);
   const cmd = useRef<CommandLineHandle>(null);
   const [flash, setFlash] = useState<string | undefined>();
   const [formats, setFormats] = useState<Formats>(() => readFormats(client));
