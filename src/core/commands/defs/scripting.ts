@@ -20,7 +20,7 @@ export const aliasCommand: CommandDef<CommandContext> = {
   group: "Scripting",
   summary: "your own commands: add, remove, list aliases",
   help:
-    "An alias is a name that stands for a command line. In the expansion, $1..$9 are the words given to the alias (quotes removed), $@ is everything given, exactly as typed, and $$ is a dollar sign; " +
+    "An alias is a name that stands for a command line. In the expansion, $1..$9 are the words given to the alias (quotes removed), $2- is everything from the second word on exactly as typed (any digit), $@ is everything given, exactly as typed, and $$ is a dollar sign; " +
     "an expansion without placeholders gets what is given appended. Aliases are saved in the config file, complete like commands and are listed by /help. " +
     "An alias cannot take the name of a command; an alias that reaches itself again stops with an error.",
   defaultSubcommand: "list",
@@ -35,8 +35,8 @@ export const aliasCommand: CommandDef<CommandContext> = {
         { name: "expansion", kind: "text", rest: true, description: "the command line it stands for, starting with /" },
       ],
       examples: [
-        { input: "/alias add w /msg -a work $1 $2", description: "/w bob@x hi sends hi from work (only the first word of the text: use $@ for all)" },
-        { input: "/alias add tell /msg $@", description: "/tell bob@x see you at 5 sends the whole text" },
+        { input: "/alias add w /msg -a work $1 $2-", description: "/w bob@x see you at 5 sends the text from the account work" },
+        { input: "/alias add tell /msg $@", description: "/tell bob@x see you at 5: everything given goes to /msg" },
         { input: "/alias add away /status away $@", description: "/away back soon" },
       ],
       run(ctx, call) {
