@@ -150,6 +150,7 @@ export class ControlServer {
     stream.ready(opts.version, { instance: path.basename(this.file, ".sock") });
     const rl = createInterface({ input: socket, crlfDelay: Infinity, terminal: false });
     rl.on("line", (line) => void stream.run(line, "ctl"));
+    rl.on("error", () => {}); // readline re-emits the socket's errors (a client gone): handled by "close"
     const end = () => {
       stream.close();
       this.#streams.delete(entry);

@@ -41,6 +41,7 @@ export async function runCtl(opts: CtlOptions): Promise<number> {
   const socket = await connectControl(opts.file);
   socket.setEncoding("utf8");
   const lines = createInterface({ input: socket, crlfDelay: Infinity, terminal: false });
+  lines.on("error", () => {}); // the socket's errors end the stream ("close")
   const wanted = new Set(opts.events);
   const show = (e: Event) => wanted.size === 0 || wanted.has(e.event);
 

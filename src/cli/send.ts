@@ -64,6 +64,7 @@ async function viaInstance(opts: SendOptions, text: string, timeout: number): Pr
   const socket = await connectControl(opts.socket);
   socket.setEncoding("utf8");
   const lines = createInterface({ input: socket, crlfDelay: Infinity, terminal: false });
+  lines.on("error", () => {}); // the socket's errors end the stream ("close")
   const states = new Map<string, string>();
   let id: string | undefined;
   let timer: NodeJS.Timeout | undefined;
