@@ -137,10 +137,12 @@ run("scripting: control socket, ctl, send, hooks, /open", () => {
       }
       expect(opener.runs()).toHaveLength(1);
 
-      // A subscription request runs its hook with the request as JSON.
-      await peer.subscribe(me.jid);
+      // A subscription request with a hostile nick (XEP-0172) runs its hook: the nick is in the JSON on stdin, nowhere else.
+      const nick = `$(touch ${marker})\`touch ${marker}\`;touch ${marker}`;
+      await peer.subscribe(me.jid, nick);
       const subRun = await waitFor(() => hook.runs().find((r) => r.args[0] === "subscription-arg"));
-      expect(JSON.parse(subRun.stdin)).toMatchObject({ hook: "subscription", event: "subscription_request", jid: bob.jid });
+      expect(subRun.args).toEqual(["subscription-arg"]);
+      expect(JSON.parse(subRun.stdin)).toMatchObject({ hook: "subscription", event: "subscription_request", jid: bob.jid, nick });
 
       // jabterm send through the running instance: from the argument, and several lines from stdin.
       const viaArg = await cli(dirs, ["send", bob.jid, "sent", "by", "jabterm", "send"]);
