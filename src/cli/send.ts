@@ -111,7 +111,12 @@ async function oneShot(opts: SendOptions, text: string, timeout: number): Promis
     const cfg = opts.account ? config.getAccount(opts.account) : (accounts.find((a) => a.enabled) ?? accounts[0]);
     if (!cfg) throw new UsageError(opts.account ? `no account "${opts.account}"` : "no accounts configured: add one with jabterm --headless -e '/account add <jid>'");
     const account = client.engine.get(cfg.name);
-    await account.connect();
+    // Nobody is there to type a password: a missing one ends the attempt with a clear error.
+    const noPassword = new Promise<never>((_, reject) =>
+      client.once("credential", (req) => reject(new JabtermError("auth", `${req.account} has no password: set password_command (or password) with /account set, or start jabterm and answer /password`))),
+    );
+    noPassword.catch(() => {});
+    await Promise.race([account.connect(), noPassword]);
     if (!account.online) {
       const e = account.state.error;
       throw new JabtermError(e?.code ?? "connection", `${cfg.name}: ${e?.text ?? "could not connect"}`);

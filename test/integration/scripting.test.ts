@@ -189,6 +189,15 @@ run("scripting: control socket, ctl, send, hooks, /open", () => {
       const wrong = await cli(dirs, ["send", "-a", "nobody", bob.jid, "x"]);
       expect(wrong.code).toBe(2);
       expect(wrong.stderr).toMatch(/no account "nobody"/);
+
+      // No password and nobody to type one: a clear authentication error instead of waiting forever.
+      const bare = tempDirs("jabterm-send-nopw-");
+      const cfg = ConfigStore.open(resolvePaths({ configDir: bare.configDir, dataDir: bare.dataDir, env: {} }));
+      cfg.addAccount(me.jid, { name: "work" });
+      for (const [k, v] of Object.entries({ host: "127.0.0.1", port: String(server.c2sPort), ca_file: server.caFile })) cfg.setAccountKey("work", k, v);
+      const nopw = await cli(bare, ["send", bob.jid, "x"]);
+      expect(nopw.code).toBe(4);
+      expect(nopw.stderr).toMatch(/work has no password/);
     } finally {
       await peer.stop();
     }
