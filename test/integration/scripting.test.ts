@@ -96,7 +96,7 @@ run("scripting: control socket, ctl, send, hooks, /open", () => {
       const followerExit = new Promise<number>((r) => follower!.once("exit", (c) => r(c ?? -1)));
       expect(JSON.parse(await followed.next((l) => l.includes('"event":"ready"')))).toMatchObject({ v: 1, accounts: ["work"] });
       // ctl: commands run in the instance, output printed, exit 0.
-      const sent = await cli(dirs, ["ctl", `/msg ${bob.jid} hello via ctl`, "/alias add tell /msg $1 $@"]);
+      const sent = await cli(dirs, ["ctl", `/msg ${bob.jid} hello via ctl`, "/alias add tell /msg $1 $2-"]);
       expect(sent.stderr).toBe("");
       expect(sent.code).toBe(0);
       expect(sent.stdout).toMatch(/message to .* from work/);
@@ -104,6 +104,13 @@ run("scripting: control socket, ctl, send, hooks, /open", () => {
       const followedOut = JSON.parse(await followed.next((l) => l.includes("hello via ctl"))) as Record<string, unknown>;
       expect(followedOut).toMatchObject({ event: "message", direction: "out", body: "hello via ctl" });
       await waitFor(() => h.all().some((e) => e.event === "message_state" && e.state === "acked"));
+
+      // The alias expands in the instance; /exec -o sends a program's output to the conversation.
+      expect((await cli(dirs, ["ctl", `/tell ${bob.jid} "said" through   an alias`])).code).toBe(0);
+      await peer.nextMessage((m) => m.body === '"said" through   an alias');
+      const exec = await cli(dirs, ["ctl", `/exec -o --to ${bob.jid} printf "%s\\n" "exec output" "second line"`]);
+      expect(exec.code, exec.stderr).toBe(0);
+      await peer.nextMessage((m) => m.body === "exec output\nsecond line");
 
       // A failing command: its message on stderr, the usage exit code, later commands not run.
       const bad = await cli(dirs, ["ctl", "/msg", "/alias add never /help"]);
