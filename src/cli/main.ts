@@ -18,7 +18,6 @@ import { ControlServer, socketPath } from "./control-socket.js";
 import { readCommands, runCtl } from "./ctl.js";
 import { FLAGS, helpText, kebab, SUBCOMMAND_FLAGS, SUBCOMMANDS } from "./flags.js";
 import { runHeadless } from "./headless.js";
-import { runInteractive } from "./interactive.js";
 import { readText, runSend } from "./send.js";
 
 function packageVersion(): string {
@@ -154,7 +153,8 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
     const onQuitRequest = (q: () => void) => (quitRequest = q);
     const code = flags.headless
       ? await runHeadless({ client, stdin: process.stdin, stdout: process.stdout, exec, stay: Boolean(flags.stay), version, onQuitRequest })
-      : await runInteractive({ client, version, exec, dataDir: paths.dataDir, onQuitRequest });
+      : // Ink and React load only for the interface: ctl, send and headless mode start faster without them.
+        await (await import("./interactive.js")).runInteractive({ client, version, exec, dataDir: paths.dataDir, onQuitRequest });
     await control?.close({ code });
     logger.close();
     return code;
