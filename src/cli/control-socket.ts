@@ -131,6 +131,8 @@ export class ControlServer {
       ctx,
       out: socket,
       onResult: (r) => {
+        // Whoever watches the instance (the console tab, headless output) sees what scripts did.
+        opts.client.publish("control", { input: r.input, ok: r.ok, error: r.error?.text });
         if (r.result?.type === "quit") opts.onQuit?.();
       },
     });

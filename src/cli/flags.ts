@@ -68,7 +68,7 @@ export const SUBCOMMAND_FLAGS = new Set(SUBCOMMANDS.flatMap((s) => s.flags));
 /** The events of the NDJSON stream (headless mode, the control socket, hooks). */
 export const EVENT_NAMES = [
   "ready", "account", "message", "message_state", "message_corrected", "conversation", "chatstate", "presence", "own_presence", "roster_loaded", "roster",
-  "subscription_request", "subscription", "nick", "blocklist", "carbons", "session", "warning", "error", "credential", "command", "hook", "script", "exit",
+  "subscription_request", "subscription", "nick", "blocklist", "carbons", "session", "warning", "error", "credential", "command", "control", "hook", "script", "exit",
 ] as const;
 
 export const kebab = (s: string) => s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);

@@ -20,6 +20,8 @@ export function describeEvent(e: PublishedEvent): { text: string; level: "info" 
       return { text: `${f.account} needs a password: type /password ${f.account} <password>`, level: "error" };
     case "subscription_request":
       return { text: `${f.account}: ${f.jid} asks to see your presence (/sub allow ${f.jid}, /sub deny ${f.jid})`, level: "info", remote: true };
+    case "control":
+      return { text: `jabterm ctl » ${f.input}${f.ok ? "" : `: ${f.error ?? "failed"}`}`, level: f.ok ? "info" : "error", remote: true };
     case "hook":
       return { text: `hook${f.hook ? ` ${f.hook}` : ""}${f.program ? ` (${f.program})` : ""} failed: ${f.error ?? "unknown error"}${f.stderr ? `: ${f.stderr}` : ""}`, level: "error", remote: true };
     case "script":

@@ -65,6 +65,8 @@ run("the interface driven over its control socket", () => {
       expect(sent.code, sent.stderr).toBe(0);
       const got = await peer.nextMessage((m) => m.body === "hello from ctl");
       expect(got.from.startsWith(`${me.jid}/`)).toBe(true);
+      // the person at the interface sees what the script did, in the console tab
+      await term.waitFor(`jabterm ctl » /msg ${bob.jid} hello from ctl`);
 
       await peer.send(got.from, "reply to the interface");
       const reply = JSON.parse(await followed.next((l) => l.includes("reply to the interface"), 15_000)) as Record<string, unknown>;
