@@ -13,6 +13,7 @@ import { completeCommandLine, type CompletionSources } from "../core/commands/co
 import { createRegistry } from "../core/commands/defs/index.js";
 import { executeLine } from "../core/commands/execute.js";
 import { ACCOUNT_KEYS, SETTINGS } from "../core/config/schema.js";
+import { completeFiles } from "../core/scripting/source.js";
 import { tryParseJid } from "../core/jid.js";
 import { peerOf } from "../core/xmpp/features/chat-send.js";
 import type { AccountState } from "../core/xmpp/account.js";
@@ -214,6 +215,7 @@ export function App({ client, ui, host, exec = [], version, keySource, profiler 
         rooms: () => [],
         settings: () => SETTINGS.map((s) => s.key),
         accountKeys: () => ACCOUNT_KEYS.map((k) => k.key),
+        files: completeFiles,
       };
       return completeCommandLine(registry, line, cursor, sources);
     },

@@ -16,6 +16,7 @@ import { createRegistry } from "../../src/core/commands/defs/index.js";
 import { helpLines } from "../../src/core/commands/help.js";
 import { SETTINGS } from "../../src/core/config/schema.js";
 import { expandAlias } from "../../src/core/scripting/aliases.js";
+import { completeFiles } from "../../src/core/scripting/source.js";
 import { HookRunner, hooksFor, isHighlight } from "../../src/core/scripting/hooks.js";
 import { checkUrl, conversationUrls, findUrls } from "../../src/core/scripting/urls.js";
 import { settingDefaults } from "../../src/core/config/schema.js";
@@ -129,6 +130,21 @@ describe("/set", () => {
 });
 
 describe("/source and /exec", () => {
+  test("file names complete for /source (directories with a slash, hidden files only when asked)", () => {
+    const t = client();
+    const d = path.join(t.dir, "scripts");
+    fs.mkdirSync(path.join(d, "sub"), { recursive: true });
+    for (const f of ["morning.jab", "mode.txt", ".hidden.jab"]) fs.writeFileSync(path.join(d, f), "");
+    const registry = createRegistry(t.client);
+    const sources: CompletionSources = { accounts: () => [], contacts: () => [], rooms: () => [], settings: () => [], accountKeys: () => [], files: completeFiles };
+    const line = `/source ${d}/mo`;
+    expect(completeCommandLine(registry, line, line.length, sources).candidates).toEqual([`${d}/mode.txt`, `${d}/morning.jab`]);
+    expect(completeFiles(`${d}/`)).toEqual(expect.arrayContaining([`${d}/sub/`, `${d}/morning.jab`]));
+    expect(completeFiles(`${d}/`)).not.toContain(`${d}/.hidden.jab`);
+    expect(completeFiles(`${d}/.h`)).toEqual([`${d}/.hidden.jab`]);
+    expect(completeFiles("/no/such/dir/x")).toEqual([]);
+  });
+
   test("/source runs a file in order, skips comments, stops at the first failure naming file and line", async () => {
     const t = client();
     const good = path.join(t.dir, "good.jab");

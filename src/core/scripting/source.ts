@@ -72,3 +72,25 @@ export async function runScript(ctx: CommandContext, file: string): Promise<Scri
   }
   return run;
 }
+
+/**
+ * Paths that complete `prefix` (for `/source <Tab>`): entries of its directory starting with its
+ * last part, directories with a trailing "/", hidden ones only when asked for with a leading dot;
+ * `~/` stays as typed. At most 200.
+ */
+export function completeFiles(prefix: string): string[] {
+  const slash = prefix.lastIndexOf("/");
+  const dirPart = slash >= 0 ? prefix.slice(0, slash + 1) : "";
+  const base = slash >= 0 ? prefix.slice(slash + 1) : prefix;
+  const dir = dirPart === "" ? "." : dirPart.startsWith("~/") || dirPart === "~/" ? path.join(os.homedir(), dirPart.slice(2)) : dirPart;
+  let entries: fs.Dirent[];
+  try {
+    entries = fs.readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return [];
+  }
+  return entries
+    .filter((e) => e.name.startsWith(base) && (base.startsWith(".") || !e.name.startsWith(".")))
+    .slice(0, 200)
+    .map((e) => `${dirPart}${e.name}${e.isDirectory() ? "/" : ""}`);
+}
