@@ -134,9 +134,10 @@ function fish(): string {
       const parts = ["complete -c jabterm", `-l ${kebab(f.name)}`];
       if (f.shortFlag) parts.push(`-s ${f.shortFlag}`);
       const kind = valueKind(f);
-      if (kind !== "none") parts.push("-r");
+      // -r: takes a value; -x: a value that is not a file name; -F: file names.
+      if (kind === "file") parts.push("-r", "-F");
+      else if (kind !== "none") parts.push("-x");
       if (kind === "dir") parts.push("-a '(__fish_complete_directories)'");
-      if (kind === "file") parts.push("-F");
       if (kind === "level") parts.push(`-a ${fq(LOG_LEVELS.join(" "))}`);
       if (kind === "event") parts.push(`-a ${fq(EVENT_NAMES.join(" "))}`);
       if (kind === "command") parts.push(`-a ${fq(slashCommands().join(" "))}`);

@@ -4,7 +4,7 @@
  * allowlist, hook selection and runs, /help search, completion of aliases and setting values,
  * generated shell completion scripts.
  */
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 
@@ -269,5 +269,22 @@ describe("shell completion scripts", () => {
       for (const w of ["--headless", "--config-dir", "--follow", "ctl", "send", "completion", "/msg"]) expect(script, `${shell} ${w}`).toContain(w.replace(/^--/, shell === "fish" ? "-l " : "--"));
     }
     expect(completionScript("tcsh")).toBeUndefined();
+  });
+  test("zsh and fish accept their scripts; fish completes from them", () => {
+    const has = (sh: string) => spawnSync(sh, ["-c", "true"]).status === 0;
+    if (has("zsh")) {
+      const r = spawnSync("zsh", ["-n"], { input: completionScript("zsh")!, encoding: "utf8" });
+      expect(r.stderr).toBe("");
+      expect(r.status).toBe(0);
+    }
+    if (has("fish")) {
+      const script = completionScript("fish")!;
+      expect(spawnSync("fish", ["-n", "-c", script], { encoding: "utf8" }).status).toBe(0);
+      const complete = (line: string) =>
+        spawnSync("fish", ["-c", `${script}\ncomplete -C '${line}'`], { encoding: "utf8" }).stdout.split("\n").filter(Boolean).map((l) => l.split("\t")[0]);
+      expect(complete("jabterm c")).toEqual(["completion", "ctl"]);
+      expect(complete("jabterm --log-level ")).toEqual(["debug", "error", "info", "trace", "warn"]);
+      expect(complete("jabterm ctl /ali")).toEqual(["/alias"]);
+    }
   });
 });
