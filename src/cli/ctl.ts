@@ -93,6 +93,12 @@ export async function runCtl(opts: CtlOptions): Promise<number> {
       }
     });
     lines.on("close", () => resolve());
+    // The reader went away (`jabterm ctl --follow | head -1`): stop quietly, like any filter.
+    opts.stdout.on("error", () => {
+      finish();
+      socket.destroy();
+      resolve();
+    });
     socket.on("error", () => resolve());
     if (opts.follow) {
       const stop = () => finish();

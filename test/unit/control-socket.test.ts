@@ -8,8 +8,11 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 
+import { Writable } from "node:stream";
+
 import { afterEach, describe, expect, test } from "vitest";
 
+import { runCtl } from "../../src/cli/ctl.js";
 import { ControlServer, ensureSocketDir, instanceName, socketDir, socketPath } from "../../src/cli/control-socket.js";
 import { tempClient } from "../helpers/engine.js";
 import { LineReader } from "../helpers/wait-for.js";
@@ -115,3 +118,39 @@ describe("the line protocol over the socket", () => {
     expect(fs.readFileSync(plain, "utf8")).toBe("not a socket");
   });
 });
+
+describe("jabterm ctl", () => {
+  test("runs commands in order, stops at the first failure with its exit code; --follow ends quietly when its reader goes away", async () => {
+    const t = tempClient([]);
+    cleanup.push(() => t.close());
+    const file = path.join(tmp(), "run", "c.sock");
+    const server = await ControlServer.listen({ client: t.client, file, version: "1" });
+    cleanup.push(() => server.close());
+    const sink = () => {
+      let text = "";
+      return { w: new Writable({ write: (c, _e, cb) => ((text += String(c)), cb()) }), text: () => text };
+    };
+    const out = sink();
+    const err = sink();
+    const code = await runCtl({ file, commands: ["/alias add x1 /help", "/alias add msg /help", "/alias add x2 /help"], follow: false, events: [], json: false, stdout: out.w, stderr: err.w });
+    expect(code).toBe(2);
+    expect(out.text()).toBe("/x1 → /help\n");
+    expect(err.text()).toMatch(/\/alias add msg \/help: \/msg is a command/);
+    expect(Object.keys(t.config.aliases())).toEqual(["x1"]); // the third never ran
+
+    // A reader that closes after the first line (| head -1): EPIPE ends the follower with 0.
+    let writes = 0;
+    const closing = new Writable({
+      write: (_c, _e, cb) => (++writes === 1 ? cb() : cb(Object.assign(new Error("write EPIPE"), { code: "EPIPE" }))),
+    });
+    const following = runCtl({ file, commands: [], follow: true, events: ["presence"], json: false, stdout: closing, stderr: err.w });
+    await waitForConnections(server, 1);
+    for (let i = 0; i < 3; i++) t.client.publish("presence", { account: "a", from: `p${i}@x` });
+    expect(await following).toBe(0);
+  });
+});
+
+async function waitForConnections(server: ControlServer, n: number) {
+  const { waitFor } = await import("../helpers/wait-for.js");
+  await waitFor(() => server.connections >= n);
+}
