@@ -8,7 +8,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 
-import { afterEach, describe, expect, test } from "vitest";
+import { afterEach, describe, expect, test, vi } from "vitest";
 
 import { completionScript } from "../../src/cli/completion.js";
 import { completeCommandLine, type CompletionSources } from "../../src/core/commands/complete.js";
@@ -107,11 +107,14 @@ describe("/set", () => {
     expect(bad.error?.text).toMatch(/hook_concurrency must be an integer between 1 and 64/);
     expect((await t.command("/set hook_timeout 5s")).output).toEqual(["hook_timeout = 5000"]);
     expect(t.client.settings().hook_timeout).toBe(5000); // live
-    expect((await t.command("/set log_level debug")).output[0]).toMatch(/after a restart/);
+    expect((await t.command("/set max_stanza_size 2m")).output[0]).toMatch(/max_stanza_size = 2097152 \(takes effect after a restart\)/);
+    const setLevel = vi.spyOn(t.client.log, "setLevel");
+    expect((await t.command("/set log_level debug")).output).toEqual(["log_level = debug"]); // live
+    expect(setLevel).toHaveBeenCalledWith("debug");
     expect((await t.command("/set carbons off")).output[0]).toMatch(/carbons = false \(takes effect at the next connection\)/);
     expect((await t.command("/set auto_away_status gone  fishing")).data).toEqual({ key: "auto_away_status", value: "gone  fishing" });
     const listed = await t.command("/set");
-    expect(listed.data).toEqual({ log_level: "debug", carbons: false, auto_away_status: "gone  fishing", hook_timeout: 5000 });
+    expect(listed.data).toEqual({ log_level: "debug", max_stanza_size: 2097152, carbons: false, auto_away_status: "gone  fishing", hook_timeout: 5000 });
     const shown = await t.command("/set hook_timeout");
     expect(shown.output[0]).toBe("hook_timeout = 5000");
     expect(shown.output[1]).toMatch(/integer 100\.\.3600000 \(ms\), default 10000/);

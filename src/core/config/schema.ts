@@ -197,7 +197,6 @@ export const ACCOUNT_KEYS = [
 export const SETTINGS = [
   {
     key: "log_level",
-    applies: "restart",
     type: "enum",
     values: LOG_LEVELS,
     default: "warn",
@@ -205,7 +204,6 @@ export const SETTINGS = [
   },
   {
     key: "xml_log",
-    applies: "restart",
     type: "boolean",
     default: false,
     description: "Log the XML traffic (credentials redacted) to the log file.",

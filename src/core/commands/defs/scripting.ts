@@ -13,6 +13,12 @@ import { peerOf, sendChat } from "../../xmpp/features/chat-send.js";
 import { conversationFor, type CommandContext } from "../context.js";
 import type { CommandDef } from "../types.js";
 
+/** Settings that live outside the config reads: applied here when they change. */
+function applyLive(ctx: CommandContext, key: string, value: unknown): void {
+  if (key === "log_level" && typeof value === "string") ctx.client.log.setLevel(value as Parameters<typeof ctx.client.log.setLevel>[0]);
+  if (key === "xml_log" && typeof value === "boolean") ctx.client.log.setXml(value);
+}
+
 const applyNote = (d: KeyDef) => (d.applies === "restart" ? " (takes effect after a restart)" : d.applies === "connect" ? " (takes effect at the next connection)" : "");
 
 export const aliasCommand: CommandDef<CommandContext> = {
@@ -132,10 +138,12 @@ export const setCommand: CommandDef<CommandContext> = {
     if (call.options.reset) {
       if (value !== undefined) throw new UsageError("--reset takes no value");
       const v = config.unsetSetting(key);
+      applyLive(ctx, key, v);
       return { type: "output", lines: [`${key} = ${v === undefined ? "(unset)" : formatValue(def, v)} (default)${applyNote(def)}`], data: { key, value: v ?? null } };
     }
     if (value === undefined || value.trim() === "") return { type: "output", lines: describeSetting(ctx, def), data: { key, value: config.getSetting(key) ?? null } };
     const v = config.setSetting(key, value);
+    applyLive(ctx, key, v);
     return { type: "output", lines: [`${key} = ${formatValue(def, v)}${applyNote(def)}`], data: { key, value: v } };
   },
 };
