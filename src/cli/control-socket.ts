@@ -16,6 +16,7 @@ import { createInterface } from "node:readline";
 import type { JabtermClient } from "../core/client.js";
 import type { CommandContext } from "../core/commands/context.js";
 import { createRegistry } from "../core/commands/defs/index.js";
+import type { CommandResult } from "../core/commands/types.js";
 import type { Paths } from "../core/config/paths.js";
 import { ConfigError } from "../core/errors.js";
 import { LineStream } from "./line-protocol.js";
@@ -75,6 +76,8 @@ export interface ControlOptions {
   version: string;
   /** A client asked the instance to /quit. */
   onQuit?: () => void;
+  /** Every successful command's result (the interface opens the conversations /chat asks for). */
+  onResult?: (result: CommandResult) => void;
 }
 
 export class ControlServer {
@@ -133,6 +136,7 @@ export class ControlServer {
       onResult: (r) => {
         // Whoever watches the instance (the console tab, headless output) sees what scripts did.
         opts.client.publish("control", { input: r.input, ok: r.ok, error: r.error?.text });
+        if (r.result) opts.onResult?.(r.result);
         if (r.result?.type === "quit") opts.onQuit?.();
       },
     });

@@ -12,6 +12,7 @@ import { ensurePrivateDir, resolvePaths } from "../core/config/paths.js";
 import { EXIT, JabtermError, toJabtermError, UsageError } from "../core/errors.js";
 import { acquireLock } from "../core/lock.js";
 import { createLogger, LOG_LEVELS, type LogLevel } from "../core/logger.js";
+import type { CommandResult } from "../core/commands/types.js";
 import { installScripting } from "../core/scripting/index.js";
 import { completionScript, SHELLS } from "./completion.js";
 import { ControlServer, socketPath } from "./control-socket.js";
@@ -144,9 +145,10 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
     installScripting(client);
     const exec = (flags.exec as string[] | undefined) ?? [];
     let quitRequest: (() => void) | undefined;
+    let onControlResult: ((r: CommandResult) => void) | undefined;
     let control: ControlServer | undefined;
     try {
-      control = await ControlServer.listen({ client, file: socketPath(paths), version, onQuit: () => quitRequest?.() });
+      control = await ControlServer.listen({ client, file: socketPath(paths), version, onQuit: () => quitRequest?.(), onResult: (r) => onControlResult?.(r) });
     } catch (err) {
       process.stderr.write(`jabterm: warning: ${toJabtermError(err).message}\n`);
     }
@@ -154,7 +156,7 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
     const code = flags.headless
       ? await runHeadless({ client, stdin: process.stdin, stdout: process.stdout, exec, stay: Boolean(flags.stay), version, onQuitRequest })
       : // Ink and React load only for the interface: ctl, send and headless mode start faster without them.
-        await (await import("./interactive.js")).runInteractive({ client, version, exec, dataDir: paths.dataDir, onQuitRequest });
+        await (await import("./interactive.js")).runInteractive({ client, version, exec, dataDir: paths.dataDir, onQuitRequest, onControlResult: (h) => (onControlResult = h) });
     await control?.close({ code });
     logger.close();
     return code;

@@ -74,6 +74,11 @@ run("the interface driven over its control socket", () => {
       // the interface shows the conversation the socket's command started (a tab for bob)
       await term.waitFor(new RegExp(`work›${bob.jid.replace(/[.]/g, "\\.")}`));
 
+      // /chat over the socket opens the conversation in the interface (without taking the focus)
+      const carol = "carol@example.org";
+      expect((await ctl(`/chat -a work ${carol}`)).code).toBe(0);
+      await term.waitFor(`work›${carol}`);
+
       // a command that fails: the exit status says so
       expect((await ctl("/win 1")).code).toBe(2); // windows belong to the person at the keyboard
 
