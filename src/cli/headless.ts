@@ -9,10 +9,8 @@ import type { Readable, Writable } from "node:stream";
 import type { JabtermClient } from "../core/client.js";
 import type { CommandContext } from "../core/commands/context.js";
 import { createRegistry } from "../core/commands/defs/index.js";
-import { executeLine } from "../core/commands/execute.js";
 import { EXIT } from "../core/errors.js";
-import { sanitize } from "../core/text/sanitize.js";
-import { NDJSON_VERSION, NdjsonWriter } from "./ndjson.js";
+import { LineStream } from "./line-protocol.js";
 
 export interface HeadlessOptions {
   client: JabtermClient;
@@ -23,12 +21,13 @@ export interface HeadlessOptions {
   version: string;
   /** Connect enabled accounts at start (default true). */
   autoConnect?: boolean;
+  /** Receives a function that asks headless mode to stop (a /quit from the control socket). */
+  onQuitRequest?: (quit: () => void) => void;
 }
 
 export async function runHeadless(opts: HeadlessOptions): Promise<number> {
   const { client } = opts;
-  const out = new NdjsonWriter(opts.stdout);
-  const registry = createRegistry();
+  const registry = createRegistry(client);
   const ctx: CommandContext = {
     client,
     registry,
@@ -37,51 +36,47 @@ export async function runHeadless(opts: HeadlessOptions): Promise<number> {
     currentConversation: () => undefined,
   };
 
-  client.on("event", ({ event, ...fields }) => out.write(event, fields));
-
-  let seq = 0;
   let quitting = false;
-  let chain = Promise.resolve();
   let resolveQuit!: () => void;
   const quit = new Promise<void>((r) => (resolveQuit = r));
-
-  const run = (line: string, source: "stdin" | "exec") => {
-    const n = ++seq;
-    chain = chain.then(async () => {
-      if (quitting) return;
-      const trimmed = line.replace(/\r$/, "");
-      if (trimmed.trim() === "") return;
-      if (source === "stdin") client.noteActivity();
-      const r = await executeLine(ctx, trimmed);
-      // `output` is for people (and `jq -r` prints it to a terminal): remote text in it is sanitised
-      // here, one line per entry; `data` keeps the raw text for machines.
-      out.write("command", { seq: n, source, input: r.input, ok: r.ok, output: r.output.map((l) => sanitize(l)), data: r.data, error: r.error });
-      if (r.result?.type === "quit") {
+  const stream = new LineStream({
+    ctx,
+    out: opts.stdout,
+    onResult: (r) => {
+      if (r.result?.type === "quit" && !quitting) {
         quitting = true;
+        stream.stop();
         resolveQuit();
       }
-    });
-  };
+    },
+  });
+  opts.onQuitRequest?.(() => {
+    quitting = true;
+    stream.stop();
+    resolveQuit();
+  });
+  stream.forwardEvents();
 
-  out.write("ready", { v: NDJSON_VERSION, version: opts.version, accounts: client.engine.accounts().map((a) => a.name) });
+  stream.ready(opts.version);
   if (opts.autoConnect !== false) client.engine.connectEnabled();
-  for (const e of opts.exec) run(e, "exec");
+  for (const e of opts.exec) void stream.run(e, "exec");
 
   const rl = createInterface({ input: opts.stdin, crlfDelay: Infinity, terminal: false });
-  rl.on("line", (line) => run(line, "stdin"));
+  rl.on("line", (line) => void stream.run(line, "stdin", true));
   const eof = new Promise<void>((r) => rl.once("close", () => r()));
   const signals = new Promise<void>((r) => {
     for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.once(sig, () => r());
   });
 
-  await Promise.race([opts.stay ? new Promise<void>(() => {}) : eof.then(() => chain), quit, signals]);
+  await Promise.race([opts.stay ? new Promise<void>(() => {}) : eof.then(() => stream.idle()), quit, signals]);
   rl.close();
-  await chain.catch(() => {});
+  await stream.idle();
 
   const drainMs = client.config.settings().drain_timeout;
   const left = await client.drain(drainMs);
   for (const m of left) client.outbox.fail(m.id, `not delivered within drain_timeout (${drainMs} ms)`);
   await client.shutdown();
-  out.write("exit", { code: left.length ? EXIT.undelivered : EXIT.ok, undelivered: left.map((m) => m.id) });
+  stream.writer.write("exit", { code: left.length ? EXIT.undelivered : EXIT.ok, undelivered: left.map((m) => m.id) });
+  stream.close();
   return left.length ? EXIT.undelivered : EXIT.ok;
 }

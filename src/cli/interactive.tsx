@@ -8,7 +8,9 @@ import { render } from "ink";
 import type { JabtermClient } from "../core/client.js";
 import { EXIT } from "../core/errors.js";
 import { App, type AppHost } from "../ui/app.js";
-import { createUiStore } from "../ui/state/ui-store.js";
+import { chatTabId, createUiStore } from "../ui/state/ui-store.js";
+import type { CommandResult } from "../core/commands/types.js";
+import { peerOf } from "../core/xmpp/features/chat-send.js";
 import { loadTabs, saveTabs } from "../ui/state/persist.js";
 
 const ENTER = "\x1b[?1049h\x1b[H\x1b[2J";
@@ -19,6 +21,10 @@ export interface InteractiveOptions {
   version: string;
   exec: string[];
   dataDir?: string;
+  /** Receives a function that makes the interface quit (a /quit from the control socket). */
+  onQuitRequest?: (quit: () => void) => void;
+  /** Receives a handler for results of commands from the control socket (/chat opens a tab, unfocused). */
+  onControlResult?: (handle: (result: CommandResult) => void) => void;
 }
 
 export async function runInteractive(opts: InteractiveOptions): Promise<number> {
@@ -50,6 +56,17 @@ export async function runInteractive(opts: InteractiveOptions): Promise<number> 
   enter();
   let resolveExit!: (code: number) => void;
   const exited = new Promise<number>((r) => (resolveExit = r));
+  opts.onQuitRequest?.(() => resolveExit(EXIT.ok));
+  opts.onControlResult?.((r) => {
+    if (r.type !== "open") return;
+    let peer: string;
+    try {
+      peer = peerOf(r.jid);
+    } catch {
+      return;
+    }
+    ui.dispatch({ type: "open", tab: { kind: "chat", id: chatTabId(r.account, peer), account: r.account, peer }, focus: false });
+  });
 
   const host: AppHost = {
     quit: (code = EXIT.ok) => resolveExit(code),

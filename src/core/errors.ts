@@ -26,6 +26,7 @@ export type ErrorCode =
   | "undelivered"
   | "crypto"
   | "locked"
+  | "program"
   | "internal";
 
 const EXIT_BY_CODE: Record<ErrorCode, number> = {
@@ -40,6 +41,8 @@ const EXIT_BY_CODE: Record<ErrorCode, number> = {
   timeout: EXIT.connection,
   undelivered: EXIT.undelivered,
   crypto: EXIT.crypto,
+  /** A program jabterm ran for you (/exec, /open) failed. */
+  program: EXIT.internal,
   internal: EXIT.internal,
 };
 

@@ -3,7 +3,7 @@
  * account keys and the settings schema. Deterministic (the package version, never today's date);
  * a unit test fails when the committed page drifts from what this renders.
  */
-import { FLAGS, flagUsage } from "../cli/flags.js";
+import { FLAGS, flagUsage, SUBCOMMANDS } from "../cli/flags.js";
 import { createRegistry } from "../core/commands/defs/index.js";
 import { synopsis } from "../core/commands/help.js";
 import { standardOptions } from "../core/commands/registry.js";
@@ -50,8 +50,12 @@ export function renderManPage(version: string): string {
     ".SH NAME",
     "jabterm \\- a terminal XMPP (Jabber) client for several accounts at once",
     ".SH SYNOPSIS",
+    ".B jabterm",
+    "[\\fIoptions\\fR]",
+    ".br",
     ".B jabterm \\-\\-headless",
     "[\\fIoptions\\fR]",
+    ...SUBCOMMANDS.flatMap((c) => [".br", `.B ${roff(c.synopsis)}`]),
     ".SH DESCRIPTION",
     roff(
       "jabterm connects any number of XMPP accounts at once, each with its own server, resource, priority, transport (STARTTLS, direct TLS or WebSocket) and TLS trust (system roots, an extra CA file, or a pinned certificate fingerprint). " +
@@ -61,16 +65,35 @@ export function renderManPage(version: string): string {
     roff(
       "In headless mode jabterm reads slash commands from standard input, one per line, and writes one JSON object per line to standard output: events such as ready, account, message, message_state, presence, credential, command and exit, each with event and ts (ISO 8601 UTC with milliseconds). See README.md for the event format.",
     ),
+    ".PP",
+    roff(
+      "Every running jabterm (the full-screen interface or headless mode) listens on a control socket that speaks the same protocol: slash commands in, the same JSON lines out, matched to their command by seq, for as long as the client stays connected. jabterm ctl and jabterm send use it.",
+    ),
     ".SH OPTIONS",
     ...FLAGS.flatMap((f) => [".TP", `.B ${roff(flagUsage(f).trim())}`, roff(f.description)]),
+    ".SH SUBCOMMANDS",
+    ...SUBCOMMANDS.flatMap((c) => [".TP", `.B ${roff(c.synopsis)}`, roff(c.description), ...c.examples.flatMap((e) => [".br", roff(`Example: ${e}`)])]),
     ".SH COMMANDS",
     roff("Options come before positional arguments; -- ends them. A final text argument takes the rest of the line exactly as typed. Secrets are shown as *** in every echo."),
-    ...registry.list().flatMap((def) => commandSection(def, [def.name])),
-    ".SH ACCOUNT KEYS",
-    roff("Set with /account set <account> <key> <value>; reset with /account unset."),
+    ...registry.declared().flatMap((def) => commandSection(def, [def.name])),
+    ".SH CONFIGURATION",
+    roff(
+      "The config file is JSON: {\"version\": 1, \"accounts\": [...], \"settings\": {...}, \"aliases\": {...}}. Only what was set is stored; everything else has the default below. Change it with the commands rather than by hand: /account, /set, /alias. A broken file is reported with its path and the problem and never overwritten.",
+    ),
+    ".SS Account keys",
+    roff("Set with /account set <account> <key> <value>; reset with /account unset. Changes apply at the next connection."),
     ...keySection(ACCOUNT_KEYS),
-    ".SH SETTINGS",
+    ".SS Settings",
+    roff("Show and change with /set <key> [value]; /set alone lists what differs from the defaults; /set --reset <key> restores one. A change takes effect at once unless its entry says otherwise."),
     ...keySection(SETTINGS),
+    ".SS Aliases",
+    roff(
+      "/alias add <name> <expansion> saves an alias: /name then runs the expansion with $1..$9 replaced by the words given, $2- by the words from the second on as typed, $@ by everything given and $$ by a dollar sign (without placeholders, what is given is appended). Aliases complete and are listed by /help like commands; they cannot take a command's name, and one that reaches itself again stops with an error.",
+    ),
+    ".SS Hooks",
+    roff(
+      "The hook_* settings name programs (split into words like a shell would, but run without one) that run on events: hook_message_in, hook_message_out, hook_highlight (an incoming message with one of highlight_words), hook_presence (contacts in hook_presence_contacts) and hook_subscription. The event is one line of JSON on the program's standard input (the same fields as the headless event, plus hook); nothing received is ever put in its arguments. At most hook_concurrency run at once, each killed after hook_timeout; a failure is reported in the console (a hook event).",
+    ),
     ".SH FILES",
     ".TP",
     ".I $XDG_CONFIG_HOME/jabterm/config.json",
@@ -81,9 +104,25 @@ export function renderManPage(version: string): string {
     ".TP",
     ".I $XDG_STATE_HOME/jabterm/jabterm.log",
     roff("The log (JSON lines; XML traffic with --xml-log, credentials redacted)."),
+    ".TP",
+    ".I $XDG_RUNTIME_DIR/jabterm/<instance>.sock",
+    roff(
+      "The control socket of a running jabterm (mode 0600 in a 0700 directory that must be yours, or it is not created). <instance> is derived from the config and data directories. Without XDG_RUNTIME_DIR (under cron, for instance) the directory is jabterm-<uid> in the system temporary directory. A socket left by a killed jabterm is replaced.",
+    ),
     ".SH EXIT STATUS",
-    roff("0 success; 2 usage error; 3 configuration error (including another jabterm using the data directory); 4 authentication failure; 5 connection or TLS failure; 6 messages left undelivered at exit; 7 encryption failure."),
+    roff("0 success; 1 a program run by /exec or /open failed (or an internal error); 2 usage error; 3 configuration error (including another jabterm using the data directory); 4 authentication failure; 5 connection or TLS failure (jabterm ctl: no running jabterm for these directories); 6 messages left undelivered at exit (jabterm send: not acknowledged by the server within drain_timeout); 7 encryption failure. jabterm ctl exits with the status of the first command that failed."),
     ".SH ENVIRONMENT",
+    ...(
+      [
+        ["XDG_CONFIG_HOME", "Base of the config directory (default ~/.config)."],
+        ["XDG_DATA_HOME", "Base of the data directory (default ~/.local/share)."],
+        ["XDG_STATE_HOME", "Base of the log directory (default ~/.local/state)."],
+        ["XDG_RUNTIME_DIR", "Where the control socket lives (see FILES)."],
+        ["JABTERM_CONFIG_DIR", "The config directory (--config-dir wins)."],
+        ["JABTERM_DATA_DIR", "The data directory (--data-dir wins)."],
+        ["JABTERM_STATE_DIR", "The log directory."],
+      ] as const
+    ).flatMap(([k, v]) => [".TP", `.B ${roff(k)}`, roff(v)]),
     ".TP",
     ".B NODE_TLS_REJECT_UNAUTHORIZED", // documents that we refuse to start with it set to 0
     roff("If set to 0, jabterm refuses to start: it would switch off certificate checks for the whole process."),

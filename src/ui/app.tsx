@@ -13,6 +13,7 @@ import { completeCommandLine, type CompletionSources } from "../core/commands/co
 import { createRegistry } from "../core/commands/defs/index.js";
 import { executeLine } from "../core/commands/execute.js";
 import { ACCOUNT_KEYS, SETTINGS } from "../core/config/schema.js";
+import { completeFiles } from "../core/scripting/source.js";
 import { tryParseJid } from "../core/jid.js";
 import { peerOf } from "../core/xmpp/features/chat-send.js";
 import type { AccountState } from "../core/xmpp/account.js";
@@ -106,7 +107,7 @@ export function App({ client, ui, host, exec = [], version, keySource, profiler 
   const state: UiState = useSyncExternalStore(ui.subscribe, ui.getState, ui.getState);
   const { columns, rows } = useTerminalSize();
   const accounts = useAccounts(client);
-  const registry = useMemo(() => createRegistry(), []);
+  const registry = useMemo(() => createRegistry(client), [client]);
   const cmd = useRef<CommandLineHandle>(null);
   const [flash, setFlash] = useState<string | undefined>();
   const [formats, setFormats] = useState<Formats>(() => readFormats(client));
@@ -214,6 +215,7 @@ export function App({ client, ui, host, exec = [], version, keySource, profiler 
         rooms: () => [],
         settings: () => SETTINGS.map((s) => s.key),
         accountKeys: () => ACCOUNT_KEYS.map((k) => k.key),
+        files: completeFiles,
       };
       return completeCommandLine(registry, line, cursor, sources);
     },

@@ -20,6 +20,14 @@ export function describeEvent(e: PublishedEvent): { text: string; level: "info" 
       return { text: `${f.account} needs a password: type /password ${f.account} <password>`, level: "error" };
     case "subscription_request":
       return { text: `${f.account}: ${f.jid} asks to see your presence (/sub allow ${f.jid}, /sub deny ${f.jid})`, level: "info", remote: true };
+    case "control":
+      return { text: `jabterm ctl » ${f.input}${f.ok ? "" : `: ${f.error ?? "failed"}`}`, level: f.ok ? "info" : "error", remote: true };
+    case "hook":
+      return { text: `hook${f.hook ? ` ${f.hook}` : ""}${f.program ? ` (${f.program})` : ""} failed: ${f.error ?? "unknown error"}${f.stderr ? `: ${f.stderr}` : ""}`, level: "error", remote: true };
+    case "script":
+      return f.ok
+        ? { text: `${f.account}: startup script ${f.file}: ${f.ran} command${f.ran === 1 ? "" : "s"} run`, level: "info", remote: true }
+        : { text: `${f.account}: startup script: ${f.error?.text ?? "failed"}`, level: "error", remote: true };
     case "error":
     case "warning":
       return { text: `${f.account ? `${f.account}: ` : ""}${f.text ?? f.message ?? JSON.stringify(f)}`, level: "error", remote: true };

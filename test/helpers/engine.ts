@@ -108,7 +108,7 @@ export function tempClient(accounts: TestAccount[], settings: Record<string, str
     },
     /** Run a slash command as headless mode would (current account: first online). */
     async command(line: string) {
-      const registry = createRegistry();
+      const registry = createRegistry(client);
       const ctx: CommandContext = { client, registry, host: "headless", currentAccount: () => client.engine.firstOnline(), currentConversation: () => undefined };
       return executeLine(ctx, line);
     },

@@ -37,7 +37,8 @@ export interface Headless {
 
 export function tempDirs(prefix = "jabterm-cli-") {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-  return { dir, configDir: path.join(dir, "config"), dataDir: path.join(dir, "data"), logFile: path.join(dir, "state", "jabterm.log") };
+  // runtimeDir: XDG_RUNTIME_DIR for the binary, so its control socket lives in the test's own dir.
+  return { dir, configDir: path.join(dir, "config"), dataDir: path.join(dir, "data"), logFile: path.join(dir, "state", "jabterm.log"), runtimeDir: path.join(dir, "run") };
 }
 
 export function startHeadless(opts: { args?: string[]; env?: NodeJS.ProcessEnv; dirs?: ReturnType<typeof tempDirs> } = {}): Headless {
@@ -45,7 +46,7 @@ export function startHeadless(opts: { args?: string[]; env?: NodeJS.ProcessEnv; 
   const proc = spawn(
     process.execPath,
     [BIN, "--headless", "--config-dir", dirs.configDir, "--data-dir", dirs.dataDir, "--log-file", dirs.logFile, "--log-level", "debug", ...(opts.args ?? [])],
-    { stdio: ["pipe", "pipe", "pipe"], env: { ...process.env, ...opts.env } },
+    { stdio: ["pipe", "pipe", "pipe"], env: { ...process.env, XDG_RUNTIME_DIR: dirs.runtimeDir, ...opts.env } },
   );
   const events = new LineReader(proc.stdout!);
   let err = "";

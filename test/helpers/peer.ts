@@ -63,7 +63,7 @@ export interface Peer {
   /** Sends presence (show: away/chat/dnd/xa, or omitted for available). */
   presence(opts?: { show?: string; status?: string; priority?: number }): Promise<void>;
   /** Sends a presence subscription request. */
-  subscribe(to: string): Promise<void>;
+  subscribe(to: string, nick?: string): Promise<void>;
   /** First message event not yet taken that matches (default: any with a body). */
   nextMessage(predicate?: (m: PeerMessage) => boolean, timeout?: number): Promise<PeerMessage>;
   /** First event not yet taken that matches. */
@@ -194,8 +194,8 @@ export async function startPeer(opts: PeerOptions): Promise<Peer> {
       write({ cmd: "presence", ...p });
       await nextEvent((e) => e.event === "presence_sent");
     },
-    async subscribe(to) {
-      write({ cmd: "subscribe", to });
+    async subscribe(to, nick) {
+      write({ cmd: "subscribe", to, nick });
       await nextEvent((e) => e.event === "subscribe_sent");
     },
     async nextMessage(predicate = (m) => m.body !== null, timeout = 10_000) {

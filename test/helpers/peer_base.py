@@ -191,7 +191,11 @@ class BasePeer(slixmpp.ClientXMPP):
 
     def subscription(self, cmd):
         # XEP-0172 §4.1: a nick may go with a subscription request (needs xep_0172).
-        self.send_presence(pto=cmd["to"], ptype=cmd["cmd"], pstatus=cmd.get("status"), pnick=cmd.get("nick") or None)
+        pres = self.make_presence(pto=cmd["to"], ptype=cmd["cmd"], pstatus=cmd.get("status"), pnick=cmd.get("nick") or None)
+        if cmd.get("nick") and "xep_0172" not in self.plugin:
+            # without the plugin slixmpp drops the nick: add the element as it is on the wire
+            ET.SubElement(pres.xml, "{http://jabber.org/protocol/nick}nick").text = cmd["nick"]
+        pres.send()
         self.ack(cmd["cmd"], to=cmd["to"])
 
     cmd_subscribe = cmd_subscribed = cmd_unsubscribe = cmd_unsubscribed = subscription

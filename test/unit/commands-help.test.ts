@@ -64,7 +64,7 @@ describe("helpLines", () => {
       "Presence:",
       "  /status       set your presence",
       "",
-      "Type /help <command> for details.",
+      "Type /help <command> for details, /help search <word> to find commands.",
     ]);
     expect(helpLines(reg, "")).toEqual(helpLines(reg));
     expect(helpLines(reg).join("\n")).not.toMatch(/debug/);

@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 
@@ -19,4 +20,22 @@ test("the man page documents every command and account key", () => {
   for (const c of COMMANDS) expect(page).toContain(`/${c.name}`);
   for (const k of ACCOUNT_KEYS) expect(page).toContain(`.B ${k.key.replace(/-/g, "\\-")}`);
   expect(page).not.toMatch(/\d{4}-\d\d-\d\d/); // deterministic: no build date
+});
+
+test("the man page has the sections a man page needs and renders without groff warnings", () => {
+  const page = renderManPage(version);
+  for (const section of ["NAME", "SYNOPSIS", "DESCRIPTION", "OPTIONS", "SUBCOMMANDS", "COMMANDS", "CONFIGURATION", "FILES", "ENVIRONMENT", "EXIT STATUS"]) {
+    expect(page).toContain(`.SH ${section}\n`);
+  }
+  for (const w of ["jabterm ctl", "jabterm send", "jabterm completion", "XDG_RUNTIME_DIR", "/alias add", "hook_message_in", ".SS Aliases"]) expect(page).toContain(w.replace(/-/g, "\\-"));
+  const groff = spawnSync("groff", ["-man", "-Tutf8", "-ww", "-z"], { input: page, encoding: "utf8" });
+  if (groff.error) return; // groff not installed: the drift test above still holds
+  expect(groff.stderr).toBe("");
+});
+
+test("npm install -g installs the man page (package.json man field, file shipped)", () => {
+  const pkg = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")) as { man?: string[]; files?: string[] };
+  expect(pkg.man).toEqual(["./man/jabterm.1"]);
+  expect(pkg.files).toContain("man");
+  expect(fs.existsSync(path.join(root, "man/jabterm.1"))).toBe(true);
 });

@@ -2,6 +2,7 @@
  * Tab completion driven by the declarations: command names and aliases, subcommands, option names,
  * option and argument values by kind. There is no per-command completion code.
  */
+import { findSetting } from "../config/schema.js";
 import { classifyInput, readToken, skipSpace, type Token } from "./parse.js";
 import { findSubcommand, standardOptions, subcommandWords, type CommandRegistry } from "./registry.js";
 import type { ArgDef, ArgKind, CommandDef, OptionDef } from "./types.js";
@@ -139,6 +140,14 @@ function complete<Ctx>(
         return sources.settings();
       case "account-key":
         return sources.accountKeys();
+      case "setting-value": {
+        // The values of the setting named by the preceding `setting` argument.
+        const keyArg = argDefs.find((x) => x.kind === "setting" && args[x.name] !== undefined);
+        const def = keyArg ? findSetting(args[keyArg.name]!) : undefined;
+        if (def?.type === "boolean") return ["true", "false"];
+        if (def?.type === "enum") return [...(def.values ?? [])];
+        return [];
+      }
       case "enum":
         return [...(enumValues ?? [])];
       case "file":

@@ -8,7 +8,7 @@ import type { Account } from "../xmpp/account.js";
 import type { CommandRegistry } from "./registry.js";
 import type { ParsedCall } from "./types.js";
 
-export type HostKind = "headless" | "tui" | "ctl";
+export type HostKind = "headless" | "tui" | "ctl" | "script";
 
 export interface CommandContext {
   client: JabtermClient;
@@ -21,6 +21,11 @@ export interface CommandContext {
   currentAccount(): Account | undefined;
   /** The conversation "here": the UI's current tab; headless commands pass --to instead. */
   currentConversation(): { account: string; jid: string } | undefined;
+  /**
+   * The aliases and sourced files being expanded around this command (outermost first), so that
+   * an alias or a file that calls itself stops with an error instead of looping.
+   */
+  stack?: readonly string[];
 }
 
 /** The account named by -a/--account, else the host's current account. */

@@ -59,6 +59,10 @@ function withValues(description: string, values: readonly string[] | undefined):
 export function helpLines(registry: CommandRegistry<any>, name?: string): string[] {
   const words = (name ?? "").trim().replace(/^\//, "").split(/\s+/).filter(Boolean);
   if (words.length === 0) return listing(registry);
+  if (words[0]!.toLowerCase() === "search" && words.length > 1) {
+    const r = registry.resolve(words);
+    if (!r || r.consumed < 2) return searchLines(registry, words.slice(1).join(" "));
+  }
 
   const resolved = registry.resolve(words);
   if (!resolved) {
@@ -75,6 +79,33 @@ export function helpLines(registry: CommandRegistry<any>, name?: string): string
   return commandHelp(def, path);
 }
 
+/** Every command (and subcommand) whose name, summary, help or examples contain `text`. */
+export function searchHelp(registry: CommandRegistry<any>, text: string): { path: string[]; def: CommandDef<any> }[] {
+  const needle = text.toLowerCase();
+  const hits: { path: string[]; def: CommandDef<any> }[] = [];
+  const visit = (def: CommandDef<any>, path: string[]) => {
+    if (def.hidden) return;
+    const hay = [path.join(" "), ...(def.aliases ?? []), def.summary, def.help, ...(def.examples ?? []).flatMap((e) => [e.input, e.description]), ...(def.args ?? []).map((a) => a.description), ...standardOptions(def).map((o) => `--${o.name} ${o.description}`)]
+      .join("\n")
+      .toLowerCase();
+    if (def.subcommands?.length) {
+      const before = hits.length;
+      for (const sub of def.subcommands) visit(sub, [...path, sub.name]);
+      if (hits.length === before && hay.includes(needle)) hits.push({ path, def });
+      return;
+    }
+    if (hay.includes(needle)) hits.push({ path, def });
+  };
+  for (const def of registry.list()) visit(def, [def.name]);
+  return hits;
+}
+
+function searchLines(registry: CommandRegistry<any>, text: string): string[] {
+  const hits = searchHelp(registry, text);
+  if (!hits.length) return [`no command mentions "${text}" (/help lists them all)`];
+  return [`Commands about "${text}":`, ...table(hits.map((h) => [synopsis(h.def, h.path), h.def.summary] as const)), "", "Type /help <command> for details."];
+}
+
 function listing(registry: CommandRegistry<any>): string[] {
   const lines: string[] = [];
   const defs = registry.list();
@@ -86,7 +117,7 @@ function listing(registry: CommandRegistry<any>): string[] {
     lines.push(`${g}:`);
     for (const d of defs.filter((x) => x.group === g)) lines.push(`  ${label(d).padEnd(width)}  ${d.summary}`.trimEnd());
   }
-  lines.push("", "Type /help <command> for details.");
+  lines.push("", "Type /help <command> for details, /help search <word> to find commands.");
   return lines;
 }
 

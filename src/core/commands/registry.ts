@@ -97,6 +97,8 @@ function declError(where: string, message: string): JabtermError {
 export class CommandRegistry<Ctx = unknown> {
   readonly #defs: readonly CommandDef<Ctx>[];
   readonly #byWord = new Map<string, CommandDef<Ctx>>();
+  /** Commands that come and go at run time (user aliases); never shadow a declared command. */
+  #extra: () => readonly CommandDef<Ctx>[] = () => [];
 
   constructor(defs: readonly CommandDef<Ctx>[]) {
     this.#defs = [...defs];
@@ -114,10 +116,28 @@ export class CommandRegistry<Ctx = unknown> {
     }
   }
 
+  /** Supply run-time commands (user aliases), read at every look-up. */
+  setExtra(fn: () => readonly CommandDef<Ctx>[]): void {
+    this.#extra = fn;
+  }
+
+  #extras(): CommandDef<Ctx>[] {
+    try {
+      return this.#extra().filter((d) => !this.#byWord.has(d.name.toLowerCase()));
+    } catch {
+      return []; // a broken source (config file) must not break the declared commands
+    }
+  }
+
+  /** Whether a word is a declared command name or alias (not a run-time one). */
+  isDeclared(word: string): boolean {
+    return this.#byWord.has(word.toLowerCase());
+  }
+
   /** A top-level command by name or alias (case-insensitive; a leading "/" is ignored). */
   get(nameOrAlias: string): CommandDef<Ctx> | undefined {
-    const w = nameOrAlias.startsWith("/") ? nameOrAlias.slice(1) : nameOrAlias;
-    return this.#byWord.get(w.toLowerCase());
+    const w = (nameOrAlias.startsWith("/") ? nameOrAlias.slice(1) : nameOrAlias).toLowerCase();
+    return this.#byWord.get(w) ?? this.#extras().find((d) => d.name.toLowerCase() === w);
   }
 
   /**
@@ -144,12 +164,17 @@ export class CommandRegistry<Ctx = unknown> {
 
   /** Visible top-level commands, sorted by group then name. */
   list(): CommandDef<Ctx>[] {
-    return sortDefs(this.#defs.filter((d) => !d.hidden));
+    return sortDefs([...this.#defs, ...this.#extras()].filter((d) => !d.hidden));
   }
 
   /** All top-level commands including hidden ones, sorted by group then name. */
   all(): CommandDef<Ctx>[] {
-    return sortDefs(this.#defs);
+    return sortDefs([...this.#defs, ...this.#extras()]);
+  }
+
+  /** Only the declared commands (what the man page and shell completion describe). */
+  declared(): CommandDef<Ctx>[] {
+    return sortDefs(this.#defs.filter((d) => !d.hidden));
   }
 
   /** Names and aliases of the visible top-level commands. */

@@ -17,6 +17,7 @@ export type ArgKind =
   | "nick"
   | "setting"
   | "account-key"
+  | "setting-value"
   | "enum"
   | "secret"
   | "text"

@@ -20,6 +20,7 @@ import { ConfigError, UsageError } from "../errors.js";
 import { ensurePrivateDir, ensurePrivateFile, type Paths } from "./paths.js";
 import {
   ACCOUNT_KEYS,
+  aliasProblem,
   CONF_ROOT_SCHEMA,
   CONFIG_VERSION,
   SETTINGS,
@@ -334,6 +335,7 @@ export class ConfigStore {
       version: CONFIG_VERSION,
       accounts: (data.accounts ?? []).map((a) => ordered(a, ACCOUNT_KEY_ORDER)),
       settings: ordered(data.settings ?? {}, SETTING_ORDER),
+      ...(data.aliases && Object.keys(data.aliases).length ? { aliases: Object.fromEntries(Object.entries(data.aliases).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) } : {}),
     };
     const problems = checkConfigData(out);
     if (problems.length) {
@@ -505,6 +507,31 @@ export class ConfigStore {
       data.settings = s as Partial<Settings>;
     });
     return this.getSetting(key);
+  }
+
+  /** The user's command aliases (name -> expansion). */
+  aliases(): Record<string, string> {
+    return { ...(this.#read().aliases ?? {}) };
+  }
+
+  /** Add or replace an alias (the caller checks it does not shadow a command). */
+  setAlias(name: string, expansion: string): void {
+    const problem = aliasProblem(name, expansion);
+    if (problem) throw new UsageError(problem, { alias: name });
+    this.#mutate((data) => {
+      data.aliases = { ...(data.aliases ?? {}), [name]: expansion };
+    });
+  }
+
+  /** Remove an alias; false when there was none. */
+  removeAlias(name: string): boolean {
+    return this.#mutate((data) => {
+      if (!data.aliases || !(name in data.aliases)) return false;
+      const next = { ...data.aliases };
+      delete next[name];
+      data.aliases = next;
+      return true;
+    });
   }
 
   /**

@@ -49,6 +49,8 @@ export interface KeyDef {
   readonly secret?: boolean;
   /** Must be present (and cannot be unset). */
   readonly required?: boolean;
+  /** When a change takes effect (settings): absent = at once; "connect" = the next connection; "restart". */
+  readonly applies?: "connect" | "restart";
 }
 
 export const TRANSPORTS = ["starttls", "tls", "websocket"] as const;
@@ -184,6 +186,12 @@ export const ACCOUNT_KEYS = [
     default: true,
     description: "Connect this account at start-up.",
   },
+  {
+    key: "startup_script",
+    type: "string",
+    format: "path",
+    description: "A file of slash commands run (like /source) each time the account starts a fresh session; commands act for this account.",
+  },
 ] as const satisfies readonly KeyDef[];
 
 export const SETTINGS = [
@@ -202,6 +210,7 @@ export const SETTINGS = [
   },
   {
     key: "reconnect_min_delay",
+    applies: "restart",
     type: "int",
     unit: "ms",
     min: 0,
@@ -211,6 +220,7 @@ export const SETTINGS = [
   },
   {
     key: "reconnect_max_delay",
+    applies: "restart",
     type: "int",
     unit: "ms",
     min: 0,
@@ -229,6 +239,7 @@ export const SETTINGS = [
   },
   {
     key: "max_stanza_size",
+    applies: "restart",
     type: "int",
     unit: "bytes",
     min: 65_536,
@@ -263,6 +274,7 @@ export const SETTINGS = [
   },
   {
     key: "carbons",
+    applies: "connect",
     type: "boolean",
     default: true,
     description: "Enable message carbons (XEP-0280): see what your other devices send and receive.",
@@ -323,6 +335,80 @@ export const SETTINGS = [
     default: "YYYY-MM-DD",
     description: "How the interface shows dates in day separators: YYYY, YY, MM, M, DD, D; anything else is kept as is.",
   },
+  {
+    key: "hook_message_in",
+    type: "string",
+    format: "command",
+    description: "A program (and arguments, no shell) run for each incoming chat message, with the event as JSON on its standard input.",
+  },
+  {
+    key: "hook_message_out",
+    type: "string",
+    format: "command",
+    description: "A program run for each message you send, with the event as JSON on its standard input.",
+  },
+  {
+    key: "hook_highlight",
+    type: "string",
+    format: "command",
+    description: "A program run for each incoming message that contains one of highlight_words, with the event as JSON on its standard input.",
+  },
+  {
+    key: "hook_presence",
+    type: "string",
+    format: "command",
+    description: "A program run when a contact named in hook_presence_contacts (all contacts when unset) changes presence, with the event as JSON on its standard input.",
+  },
+  {
+    key: "hook_presence_contacts",
+    type: "string",
+    format: "text",
+    description: "The bare JIDs whose presence runs hook_presence, separated by spaces or commas; unset: every contact.",
+  },
+  {
+    key: "hook_subscription",
+    type: "string",
+    format: "command",
+    description: "A program run when someone asks to see your presence, with the event as JSON on its standard input.",
+  },
+  {
+    key: "hook_timeout",
+    type: "int",
+    unit: "ms",
+    min: 100,
+    max: 3_600_000,
+    default: 10_000,
+    description: "How long a hook may run before it is killed, in milliseconds.",
+  },
+  {
+    key: "hook_concurrency",
+    type: "int",
+    min: 1,
+    max: 64,
+    default: 4,
+    description: "How many hooks may run at once; further events wait (at most 1000, then they are dropped and reported).",
+  },
+  {
+    key: "highlight_words",
+    type: "string",
+    format: "text",
+    description: "Words that make an incoming message a highlight (whole words, case-insensitive), separated by spaces or commas.",
+  },
+  {
+    key: "exec_timeout",
+    type: "int",
+    unit: "ms",
+    min: 100,
+    max: 3_600_000,
+    default: 30_000,
+    description: "How long a program started by /exec may run before it is killed, in milliseconds.",
+  },
+  {
+    key: "url_opener",
+    type: "string",
+    format: "command",
+    description: "The program /open runs (no shell): its words, then --, then the URL as one argument. It must accept -- (firefox, chromium do; xdg-open does not, wrap it in a script).",
+  },
 ] as const satisfies readonly KeyDef[];
 
 export type AccountKey = (typeof ACCOUNT_KEYS)[number]["key"];
@@ -348,6 +434,7 @@ export interface AccountConfig {
   priority_dnd?: number;
   allow_plaintext: boolean;
   enabled: boolean;
+  startup_script?: string;
 }
 
 /** An account as stored in the file: only the keys that were set. */
@@ -373,6 +460,17 @@ export interface Settings {
   send_idle: boolean;
   time_format: string;
   date_format: string;
+  hook_message_in?: string;
+  hook_message_out?: string;
+  hook_highlight?: string;
+  hook_presence?: string;
+  hook_presence_contacts?: string;
+  hook_subscription?: string;
+  hook_timeout: number;
+  hook_concurrency: number;
+  highlight_words?: string;
+  exec_timeout: number;
+  url_opener?: string;
 }
 
 // Compile-time check that the types above and the tables declare the same keys.
@@ -388,7 +486,21 @@ export type ConfigData = {
   version?: number;
   accounts?: StoredAccount[];
   settings?: Partial<Settings>;
+  /** User command aliases (/alias add): name -> expansion. */
+  aliases?: Record<string, string>;
 };
+
+/** What an alias may be called (like a command name). */
+export const ALIAS_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+
+/** A problem with an alias name or expansion, or undefined. */
+export function aliasProblem(name: string, expansion: unknown): string | undefined {
+  if (!ALIAS_NAME_RE.test(name) || name.length > 64) return `alias name "${name}" must be letters, digits, _ . - (at most 64, not starting with a sign)`;
+  if (typeof expansion !== "string" || !expansion.startsWith("/") || expansion.startsWith("//")) return `alias ${name} must expand to a command (starting with /)`;
+  if (/[\r\n]/.test(expansion)) return `alias ${name} must be one line`;
+  if (expansion.length > 4096) return `alias ${name} is longer than 4096 characters`;
+  return undefined;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Lookup
@@ -742,8 +854,8 @@ export function checkConfigData(data: unknown): string[] {
   const problems: string[] = [];
   if (!isPlainObject(data)) return ["the top level must be a JSON object"];
   for (const k of Object.keys(data)) {
-    if (k !== "version" && k !== "accounts" && k !== "settings") {
-      problems.push(`unknown top-level key "${k}" (expected version, accounts, settings)`);
+    if (k !== "version" && k !== "accounts" && k !== "settings" && k !== "aliases") {
+      problems.push(`unknown top-level key "${k}" (expected version, accounts, settings, aliases)`);
     }
   }
   if (data.version !== undefined) {
@@ -802,6 +914,13 @@ export function checkConfigData(data: unknown): string[] {
       }
     }
   }
+  if (data.aliases !== undefined) {
+    if (!isPlainObject(data.aliases)) problems.push("aliases must be an object");
+    else for (const [k, v] of Object.entries(data.aliases)) {
+      const p = aliasProblem(k, v);
+      if (p) problems.push(`aliases: ${p}`);
+    }
+  }
   return problems;
 }
 
@@ -850,7 +969,7 @@ function objectSchema(defs: readonly KeyDef[]): JsonSchema {
 }
 
 /** The `properties` of the config file's root object, for conf's `schema` option. */
-export function confSchema(): { version: JsonSchema; accounts: JsonSchema; settings: JsonSchema } {
+export function confSchema(): { version: JsonSchema; accounts: JsonSchema; settings: JsonSchema; aliases: JsonSchema } {
   return {
     version: { type: "integer", const: CONFIG_VERSION, description: "Config file format version." },
     accounts: {
@@ -859,6 +978,7 @@ export function confSchema(): { version: JsonSchema; accounts: JsonSchema; setti
       items: objectSchema(ACCOUNT_KEYS),
     },
     settings: { ...objectSchema(SETTINGS), description: "Global settings." },
+    aliases: { type: "object", description: "Command aliases: name -> expansion.", additionalProperties: { type: "string", minLength: 1 } },
   };
 }
 

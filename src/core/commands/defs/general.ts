@@ -7,7 +7,11 @@ export const helpCommand: CommandDef<CommandContext> = {
   aliases: ["h", "?"],
   group: "General",
   summary: "list commands, or explain one",
-  help: "Without an argument, lists every command by group. With a command (or a subcommand path such as `account set`), shows its synopsis, arguments, options and examples.",
+  help: "Without an argument, lists every command by group (your aliases included). With a command (or a subcommand path such as `account set`), shows its synopsis, arguments, options and examples. With search and a word, lists the commands whose name, description or examples mention it.",
+  examples: [
+    { input: "/help account set", description: "the synopsis, arguments and examples of /account set" },
+    { input: "/help search presence", description: "every command that has to do with presence" },
+  ],
   args: [{ name: "command", kind: "command", optional: true, rest: true, description: "the command to explain" }],
   run(ctx, call) {
     return { type: "output", lines: helpLines(ctx.registry, call.args.command?.trim() || undefined) };

@@ -1,4 +1,6 @@
 /** Every command jabterm has, declared once. */
+import type { JabtermClient } from "../../client.js";
+import { aliasCommands } from "../../scripting/aliases.js";
 import type { CommandContext } from "../context.js";
 import { CommandRegistry } from "../registry.js";
 import type { CommandDef } from "../types.js";
@@ -10,6 +12,7 @@ import { msgCommand } from "./messaging.js";
 import { presenceCommands } from "./presence.js";
 import { rosterCommands } from "./roster.js";
 import { windowCommands } from "./windows.js";
+import { scriptingCommands } from "./scripting.js";
 
 export const COMMANDS: readonly CommandDef<CommandContext>[] = [
   accountCommand,
@@ -21,10 +24,14 @@ export const COMMANDS: readonly CommandDef<CommandContext>[] = [
   ...rosterCommands,
   ...presenceCommands,
   ...windowCommands,
+  ...scriptingCommands,
   helpCommand,
   quitCommand,
 ];
 
-export function createRegistry(): CommandRegistry<CommandContext> {
-  return new CommandRegistry<CommandContext>(COMMANDS);
+/** The registry; with a client, the user's aliases (from its config) are commands too. */
+export function createRegistry(client?: JabtermClient): CommandRegistry<CommandContext> {
+  const registry = new CommandRegistry<CommandContext>(COMMANDS);
+  if (client) registry.setExtra(() => aliasCommands(client));
+  return registry;
 }

@@ -4,6 +4,11 @@ import { UsageError } from "../../errors.js";
 import { sendChat } from "../../xmpp/features/chat-send.js";
 import { type CommandDef } from "../types.js";
 
+/** `\n`, `\t` and `\\` in typed text to a line break, a tab and a backslash; other backslashes stay. */
+export function unescapeText(s: string): string {
+  return s.replace(/\\([nt\\])/g, (_m, c: string) => (c === "n" ? "\n" : c === "t" ? "\t" : "\\"));
+}
+
 export const msgCommand: CommandDef<CommandContext> = {
   name: "msg",
   aliases: ["m"],
@@ -15,6 +20,7 @@ export const msgCommand: CommandDef<CommandContext> = {
     "To a bare JID it goes to the resource the conversation is locked to (XEP-0296: the one that wrote last, or the one set " +
     "with /resource), else to the bare JID; to a full JID it goes there.",
   accountScoped: true,
+  options: [{ name: "escapes", kind: "flag", description: "the text uses \\n for a line break, \\t for a tab and \\\\ for a backslash (several lines through the one-line protocol)" }],
   args: [
     { name: "jid", kind: "jid", description: "the recipient (bare or full JID)" },
     { name: "text", kind: "text", rest: true, description: "the message text" },
@@ -23,10 +29,11 @@ export const msgCommand: CommandDef<CommandContext> = {
     { input: "/msg bob@example.org it's here", description: "send from the current account" },
     { input: "/msg -a work bob@example.org -- -a", description: "send \"-- -a\" from the account work" },
     { input: "/msg bob@example.org/phone call me", description: "send to one of bob's devices" },
+    { input: "/msg --escapes bob@example.org first line\\nsecond line", description: "send two lines" },
   ],
   run(ctx, call) {
     const account = accountFor(ctx, call);
-    const text = call.args.text ?? "";
+    const text = call.options.escapes ? unescapeText(call.args.text ?? "") : (call.args.text ?? "");
     if (text.length === 0) throw new UsageError("empty message");
     const msg = sendChat(ctx.client, account, call.args.jid!, text);
     return {
