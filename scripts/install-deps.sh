@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the tests use: prosody (XMPP server), python3-slixmpp
-# (third-party test peer, for /usr/bin/python3), tmux (terminal UI tests), gnupg, openssl.
+# (third-party test peer, for /usr/bin/python3), tmux (terminal UI tests), gnupg, openssl, and
+# zsh and fish (the generated shell completions are syntax-checked by the shells themselves).
 # Idempotent and quiet when everything is present. Needs root or sudo to install.
 set -euo pipefail
 
-packages=(prosody python3-slixmpp tmux gnupg openssl)
+packages=(prosody python3-slixmpp tmux gnupg openssl zsh fish)
 
 is_installed() {
   # dpkg status first; fall back to the command for packages that may come from elsewhere.
@@ -17,6 +18,8 @@ is_installed() {
     tmux) command -v tmux >/dev/null 2>&1 ;;
     gnupg) command -v gpg >/dev/null 2>&1 ;;
     openssl) command -v openssl >/dev/null 2>&1 ;;
+    zsh) command -v zsh >/dev/null 2>&1 ;;
+    fish) command -v fish >/dev/null 2>&1 ;;
     *) return 1 ;;
   esac
 }
