@@ -157,7 +157,16 @@ export function App({ client, ui, host, exec = [], version, keySource, profiler 
         }
         const acct = client.engine.find(current.account);
         if (!acct) return;
-        client.sendMessage(acct, current.peer, text);
+        try {
+          await client.sendMessage(acct, current.peer, text);
+        } catch (err) {
+          // Not sent (encryption required and impossible, say): say why and give the text back.
+          const message = (err as Error).message;
+          ui.dispatch({ type: "console", text: message, level: "error" });
+          setFlash(message.split("\n")[0]);
+          if (!cmd.current?.getState().text) cmd.current?.dispatchAction({ type: "insert", text: line } as never);
+          return;
+        }
         ui.dispatch({ type: "scroll", id: current.id, delta: "bottom" });
         return;
       }

@@ -184,6 +184,14 @@ export const ACCOUNT_KEYS = [
     default: true,
     description: "Connect this account at start-up.",
   },
+  {
+    key: "pgp_passphrase_command",
+    type: "string",
+    format: "command",
+    description:
+      "A program and its arguments that prints the passphrase of the account's OpenPGP secret key (run like password_command). " +
+      "Without it jabterm asks (a credential request, answered with /password).",
+  },
 ] as const satisfies readonly KeyDef[];
 
 export const SETTINGS = [
@@ -310,6 +318,15 @@ export const SETTINGS = [
     description: "Publish when you went idle (XEP-0319) in auto-away presence.",
   },
   {
+    key: "pgp_unlock_time",
+    type: "int",
+    unit: "ms",
+    min: 0,
+    max: 86_400_000,
+    default: 600_000,
+    description: "How long an unlocked OpenPGP secret key stays in memory, in milliseconds (0: asked for every use).",
+  },
+  {
     key: "time_format",
     type: "string",
     format: "text",
@@ -348,6 +365,7 @@ export interface AccountConfig {
   priority_dnd?: number;
   allow_plaintext: boolean;
   enabled: boolean;
+  pgp_passphrase_command?: string;
 }
 
 /** An account as stored in the file: only the keys that were set. */
@@ -371,6 +389,7 @@ export interface Settings {
   version_reveals_os: boolean;
   answer_last_activity: boolean;
   send_idle: boolean;
+  pgp_unlock_time: number;
   time_format: string;
   date_format: string;
 }

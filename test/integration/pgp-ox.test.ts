@@ -1,0 +1,80 @@
+/**
+ * OX (XEP-0373/0374) end to end between two jabterm accounts through a real Prosody (mod_pep):
+ * key generation and PEP publication, discovery, signcrypt, honest verification labels, trust,
+ * the wire carrying no plaintext, and "encryption on" refusing to send when it cannot encrypt.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+
+import type { PublishedEvent } from "../../src/core/client.js";
+import type { XmlElement } from "../../src/core/xmpp/transport/xml.js";
+import { serverKeys, tempClient } from "../helpers/engine.js";
+import { prosodyAvailable, startProsody, type ProsodyServer } from "../helpers/prosody.js";
+
+const run = prosodyAvailable() ? describe : describe.skip;
+
+run("OX between two jabterm accounts", () => {
+  let server: ProsodyServer;
+  beforeAll(async () => {
+    server = await startProsody();
+  });
+  afterAll(async () => {
+    await server?.cleanup();
+  });
+
+  test("publish, discover, signcrypt, verify after trust; on + impossible = not sent", async () => {
+    const [a, b, c] = await Promise.all([server.createAccount(), server.createAccount(), server.createAccount()]);
+    const alice = tempClient([{ jid: a.jid, name: "alice", set: { ...serverKeys(server, a.password), pgp_passphrase_command: "echo alice-secret" } }]);
+    const bob = tempClient([{ jid: b.jid, name: "bob", set: { ...serverKeys(server, b.password), pgp_passphrase_command: "echo bob-secret" } }]);
+    const bobWire: XmlElement[] = [];
+    bob.engine.on("stanza", ({ stanza }) => bobWire.push(stanza));
+    try {
+      await Promise.all([alice.connectAll(), bob.connectAll()]);
+      for (const [t, name] of [[alice, "alice"], [bob, "bob"]] as const) {
+        const r = await t.command(`/pgp generate -a ${name}`);
+        expect(r.ok, JSON.stringify(r.error)).toBe(true);
+        expect(r.output.join("\n")).toContain("published through PEP (OX)");
+      }
+      const aliceFp = ((await alice.command("/pgp keys")).data as { own: { fingerprint: string } }).own.fingerprint;
+
+      // Encryption on for bob: OX, since bob publishes a key.
+      const on = await alice.command(`/pgp on ${b.jid}`);
+      expect(on.ok).toBe(true);
+      expect((on.data as { scheme: string }).scheme).toBe("ox");
+
+      const sent = await alice.command(`/msg ${b.jid} meet me at the usual place`);
+      expect(sent.ok, JSON.stringify(sent.error)).toBe(true);
+      expect((sent.data as { encryption: string }).encryption).toBe("ox");
+      const isIn = (body: string) => (e: PublishedEvent) => e.event === "message" && e.direction === "in" && e.body === body;
+      const got = await bob.waitEvent(isIn("meet me at the usual place"));
+      // Bob learned alice's key from her PEP but never confirmed it: signed, yet unverified.
+      expect(got).toMatchObject({ encryption: "ox", verified: "unverified", ox_kind: "signcrypt" });
+      // What crossed the server: a fallback body and <openpgp/>, never the text.
+      const raw = bobWire.find((s) => s.name === "message" && s.getChild("openpgp", "urn:xmpp:openpgp:0"));
+      expect(raw).toBeDefined();
+      expect(raw!.toString()).not.toContain("usual place");
+      expect(raw!.getChildText("body")).toMatch(/encrypted/);
+
+      // Bob confirms the fingerprint: the next message is verified.
+      expect((await bob.command(`/pgp trust ${a.jid} ${aliceFp}`)).ok).toBe(true);
+      expect((await alice.command(`/msg ${b.jid} second`)).ok).toBe(true);
+      expect(await bob.waitEvent(isIn("second"))).toMatchObject({ encryption: "ox", verified: "verified" });
+      expect(bob.store.account("bob").conversations[a.jid]?.messages.at(-1)).toMatchObject({ body: "second", encryption: "ox", verified: "verified" });
+
+      // Bob answers with auto: alice publishes a key, so it is encrypted too.
+      expect((await bob.command(`/pgp auto ${a.jid}`)).ok).toBe(true);
+      expect((await bob.command(`/msg ${a.jid} ok`)).ok).toBe(true);
+      expect(await alice.waitEvent(isIn("ok"))).toMatchObject({ encryption: "ox", verified: "unverified" });
+
+      // Encryption on for carol, who has no key: refused, nothing queued, nothing sent.
+      expect((await alice.command(`/pgp on ${c.jid}`)).ok).toBe(true);
+      const before = alice.client.outbox.all().length;
+      const refused = await alice.command(`/msg ${c.jid} secret plans`);
+      expect(refused.ok).toBe(false);
+      expect(refused.error?.text).toMatch(/not sent: encryption is on .* but impossible/);
+      expect(alice.client.outbox.all().length).toBe(before);
+      expect(alice.client.outbox.all().some((m) => m.body === "secret plans")).toBe(false);
+    } finally {
+      await Promise.all([alice.close(), bob.close()]);
+    }
+  }, 60_000);
+});
