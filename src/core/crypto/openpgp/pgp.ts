@@ -319,7 +319,7 @@ export async function verifyDetached(text: string, armoredSignature: string, ver
 export async function signatureKeyIds(armoredSignature: string): Promise<string[]> {
   try {
     const s = await openpgp.readSignature({ armoredSignature, config: CONFIG });
-    return s.getSigningKeyIDs().map((id) => id.toHex().toUpperCase());
+    return Array.from(s.getSigningKeyIDs(), (id) => id.toHex().toUpperCase());
   } catch {
     return [];
   }

@@ -335,6 +335,19 @@ export class OpenPgp {
 
   // -- labels -----------------------------------------------------------------------------------
 
+  /** Which other contact (or we) owns the key with this id: a message signed by it but sent by someone else was forwarded. */
+  async #resent(account: string, peer: string, sig: pgp.SignatureCheck): Promise<{ verified: Verification; note: string } | undefined> {
+    if (sig.status !== "unknown-key") return undefined;
+    const candidates: [string, string][] = Object.entries(this.keyring(account).contacts()).flatMap(([jid, c]) => (c.key ? [[jid, c.key] as [string, string]] : []));
+    const own = this.#ownPublic.get(account);
+    if (own?.key) candidates.push([this.keyring(account).jid, own.key]);
+    for (const [jid, key] of candidates) {
+      if (jid === bareJid(peer)) continue;
+      if (await pgp.keyHasId(key, sig.keyId).catch(() => false)) return { verified: "bad", note: `signed with the key of ${jid}, but sent by ${bareJid(peer)}: re-sent by someone else` };
+    }
+    return undefined;
+  }
+
   #label(account: string, peer: string, sig: pgp.SignatureCheck): { verified: Verification; note?: string; signer?: string } {
     const c = this.contact(account, peer);
     switch (sig.status) {
@@ -380,7 +393,7 @@ export class OpenPgp {
           const replay = this.#replayed(text, info.id);
           const verifiers = await this.#verifiersFor(account, peer);
           const r = await pgp.decryptArmored(restoreArmor(text, "MESSAGE"), key, verifiers);
-          const label = this.#label(account, peer, r.signature);
+          const label = (await this.#resent(account, peer, r.signature)) ?? this.#label(account, peer, r.signature);
           const out: OpenedMessage = { scheme: "pgp", body: r.data, ...label };
           if (replay) {
             out.note = `REPLAYED: this ciphertext arrived before under another id${label.note ? `; ${label.note}` : ""}`;
@@ -435,7 +448,7 @@ export class OpenPgp {
           }
           const content = checkOxContent(new TextDecoder("utf-8", { fatal: false }).decode(r.data), info.own, { delay: info.delay, maxSize: this.#deps.maxXmlSize() });
           if (!content.ok) return { scheme: "ox", verified: "bad", note: `refused: ${content.reason}` };
-          const label = this.#label(account, peer, r.signature);
+          const label: { verified: Verification; note?: string; signer?: string } = (await this.#resent(account, peer, r.signature)) ?? this.#label(account, peer, r.signature);
           const out: OpenedMessage = { scheme: "ox", verified: label.verified, oxKind: content.kind };
           if (content.body !== undefined) out.body = content.body;
           if (label.signer) out.signer = label.signer;
