@@ -21,6 +21,7 @@ import { ConsoleView } from "./components/ConsoleView.js";
 import { cursorRow, moveCursor, RosterPane, rosterRows } from "./components/RosterPane.js";
 import { StatusLine } from "./components/StatusLine.js";
 import { TabBar } from "./components/TabBar.js";
+import { usePolicyVersion } from "./hooks/use-encryption.js";
 import { XmlConsoleView } from "./components/XmlConsoleView.js";
 import { attachConsoleFeed } from "./console-feed.js";
 import { DEFAULT_FORMATS, type Formats } from "./format.js";
@@ -368,6 +369,11 @@ export function App({ client, ui, host, exec = [], version, keySource, profiler 
   const rosterSignature = accounts.map((a) => `${a.account}\n${a.status}`).join("\n");
   const rosterAccounts = useMemo(() => accounts.map((a) => ({ name: a.account, status: a.status })), [rosterSignature]); // eslint-disable-line react-hooks/exhaustive-deps
   const carried = useMemo(() => carriedByContact(state.tabs), [state.tabs]);
+  const policyVersion = usePolicyVersion(client);
+  const encryptedTabs = useMemo(() => {
+    void policyVersion;
+    return new Set(state.tabs.flatMap((t) => (t.kind === "chat" && client.encryption.policy(t.account, t.peer) !== "off" ? [t.id] : [])));
+  }, [client, state.tabs, policyVersion]);
   const statusAccount = useMemo(() => (acct ? { name: acct.account, status: acct.status } : undefined), [acct?.account, acct?.status]); // eslint-disable-line react-hooks/exhaustive-deps
   const profile = (id: string, node: ReactNode): ReactNode =>
     profiler ? (
@@ -388,7 +394,7 @@ export function App({ client, ui, host, exec = [], version, keySource, profiler 
 
   return (
     <Box flexDirection="column" width={columns} height={rows}>
-      {profile("tabs", <TabBar tabs={state.tabs} current={state.current} width={columns} />)}
+      {profile("tabs", <TabBar tabs={state.tabs} current={state.current} width={columns} encrypted={encryptedTabs} />)}
       <Box flexDirection="row" height={mainRows}>
         {showRoster
           ? profile(
