@@ -219,6 +219,12 @@ export class JabtermClient extends EventEmitter<ClientEvents> {
     return false;
   }
 
+  /** What the account's pending credential request asks for (the one answerCredential answers). */
+  pendingCredentialKind(account: string): "password" | "pgp_passphrase" | undefined {
+    for (const kind of ["password", "pgp_passphrase"] as const) if (this.#pendingCredentials.has(`${account}\0${kind}`)) return kind;
+    return undefined;
+  }
+
   /** Accounts with a pending credential request. */
   pendingCredentials(): string[] {
     return [...new Set([...this.#pendingCredentials.keys()].map((k) => k.split("\0")[0]!))];

@@ -77,4 +77,36 @@ run("OX between two jabterm accounts", () => {
       await Promise.all([alice.close(), bob.close()]);
     }
   }, 60_000);
+
+  test("a locked key: the send is refused with a credential request, /password unlocks, the retry goes out", async () => {
+    const [a, b] = await Promise.all([server.createAccount(), server.createAccount()]);
+    const alice = tempClient([{ jid: a.jid, name: "alice", set: serverKeys(server, a.password) }], { pgp_unlock_time: 0 });
+    const bob = tempClient([{ jid: b.jid, name: "bob", set: { ...serverKeys(server, b.password), pgp_passphrase_command: "echo bob" } }]);
+    try {
+      await Promise.all([alice.connectAll(), bob.connectAll()]);
+      const gen = await alice.command("/pgp generate -a alice correct horse");
+      expect(gen.ok, JSON.stringify(gen.error)).toBe(true);
+      expect(gen.input).not.toContain("correct horse"); // the passphrase is never echoed
+      expect((await bob.command("/pgp generate -a bob")).ok).toBe(true);
+      expect((await alice.command(`/pgp on ${b.jid}`)).ok).toBe(true);
+      // pgp_unlock_time 0: nothing is kept, so signing asks for the passphrase.
+      const mark = alice.events.length;
+      const refused = await alice.command(`/msg ${b.jid} locked out`);
+      expect(refused.ok).toBe(false);
+      expect(refused.error?.text).toMatch(/locked: answer with \/password alice <passphrase>/);
+      expect(await alice.waitEvent((e) => e.event === "credential", { after: mark })).toMatchObject({ account: "alice", kind: "pgp_passphrase" });
+      expect(alice.client.outbox.all()).toEqual([]);
+      const answered = await alice.command("/password alice correct horse");
+      expect(answered.output.join()).toContain("passphrase for the OpenPGP key of alice given");
+      expect(answered.input).not.toContain("correct horse");
+      // The answer serves the retry (once: pgp_unlock_time is 0) ...
+      const retry = await alice.command(`/msg ${b.jid} locked out`);
+      expect(retry.ok, JSON.stringify(retry.error)).toBe(true);
+      expect(await bob.waitEvent((e) => e.event === "message" && e.direction === "in" && e.body === "locked out")).toMatchObject({ encryption: "ox" });
+      // ... and the next message asks again.
+      expect((await alice.command(`/msg ${b.jid} again`)).error?.text).toMatch(/locked/);
+    } finally {
+      await Promise.all([alice.close(), bob.close()]);
+    }
+  }, 60_000);
 });

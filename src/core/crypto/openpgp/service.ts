@@ -48,6 +48,8 @@ export interface OpenPgpDeps {
 interface Unlocked {
   key: pgp.UnlockedKey;
   timer?: NodeJS.Timeout;
+  /** Kept for the next use only (pgp_unlock_time 0: a prompt's answer serves the retry). */
+  once?: boolean;
 }
 
 export class OpenPgp {
@@ -56,6 +58,8 @@ export class OpenPgp {
   readonly #unlocked = new Map<string, Unlocked>();
   readonly #prompting = new Map<string, Promise<pgp.UnlockedKey>>();
   #lastRejected = new Set<string>();
+  /** Accounts whose prompt was answered and whose key is being opened with the answer. */
+  readonly #answered = new Set<string>();
   readonly #seen = new Map<string, string>();
   readonly #ownPublic = new Map<string, ContactKey>();
   /** Contacts we looked for on PEP and found nothing, with when. */
@@ -150,10 +154,13 @@ export class OpenPgp {
     for (const a of [...this.#unlocked.keys()]) this.lock(a);
   }
 
-  #cache(account: string, key: pgp.UnlockedKey): void {
+  #cache(account: string, key: pgp.UnlockedKey, answered = false): void {
     this.lock(account);
     const ms = this.#deps.unlockTime();
-    if (ms <= 0) return;
+    if (ms <= 0) {
+      if (answered) this.#unlocked.set(account, { key, once: true });
+      return;
+    }
     const u: Unlocked = { key };
     u.timer = setTimeout(() => this.#unlocked.delete(account), ms);
     u.timer.unref();
@@ -165,7 +172,7 @@ export class OpenPgp {
     const s = this.keyring(account).secretArmored;
     if (!s) throw new pgp.CryptoError(`account ${account} has no key: /pgp generate or /pgp import`);
     const key = await pgp.unlockKey(s, passphrase);
-    this.#cache(account, key);
+    this.#cache(account, key, true);
     this.#lastRejected.delete(account);
     return key;
   }
@@ -177,9 +184,19 @@ export class OpenPgp {
    */
   async unlock(account: string, mode: "wait" | "nowait"): Promise<pgp.UnlockedKey> {
     const cached = this.#unlocked.get(account);
-    if (cached) return cached.key;
+    if (cached) {
+      if (cached.once) this.#unlocked.delete(account);
+      return cached.key;
+    }
     const s = this.keyring(account).secretArmored;
     if (!s) throw new pgp.CryptoError(`account ${account} has no OpenPGP key: /pgp generate or /pgp import <file>`);
+    // A prompt already answered: its unlocking is under way, wait for it.
+    const inFlight = this.#prompting.get(account);
+    if (inFlight && this.#answered.has(account)) {
+      const key = await inFlight;
+      if (this.#unlocked.get(account)?.once) this.#unlocked.delete(account);
+      return key;
+    }
     const fromCommand = await this.#deps.passphraseCommand(account);
     if (fromCommand !== undefined) {
       this.#deps.log.addSecret(fromCommand);
@@ -192,6 +209,7 @@ export class OpenPgp {
       const reason = this.#lastRejected.has(account) ? "rejected" : "needed";
       asking = this.#deps.prompt(account, reason).then(
         (pass) => {
+          this.#answered.add(account);
           this.#deps.log.addSecret(pass);
           return this.unlockWith(account, pass).catch((err: unknown) => {
             this.#lastRejected.add(account);
@@ -199,7 +217,10 @@ export class OpenPgp {
             throw err;
           });
         },
-      ).finally(() => this.#prompting.delete(account));
+      ).finally(() => {
+        this.#prompting.delete(account);
+        this.#answered.delete(account);
+      });
       asking.catch(() => {});
       this.#prompting.set(account, asking);
     }
