@@ -229,6 +229,24 @@ run("OpenPGP interop with GnuPG and slixmpp, and hostile payloads", () => {
       mark = t.events.length;
       await mallory.cmd({ cmd: "send", to: me.jid, body: "plain still works" });
       expect(await t.waitEvent(inFrom(m.jid), { after: mark })).toMatchObject({ body: "plain still works" });
+
+      // 14. A key imported into the pool (no contact named) is bound to the contact whose signed
+      //     presence it verifies: learned, announced, shown unverified until confirmed.
+      const malGpg = new Gpg();
+      try {
+        const malFp = await malGpg.generate(`xmpp:${m.jid}`);
+        const poolFile = path.join(t.dir, "mallory.asc");
+        fs.writeFileSync(poolFile, await malGpg.exportPublic(malFp));
+        expect(((await t.command(`/pgp import ${poolFile}`)).data as { as: string }).as).toBe("pool");
+        mark = t.events.length;
+        await mallory.cmd({ cmd: "presence_x", to: me.jid, status: "hi there", children: [[SIGNED, "x", stripArmor(await malGpg.detachSign("hi there", malFp))]] });
+        expect(await t.waitEvent((e) => e.event === "pgp_presence" && String(e.from).startsWith(m.jid), { after: mark })).toMatchObject({ verified: "unverified" });
+        expect(t.events.slice(mark).find((e) => e.event === "warning" && e.code === "pgp_key_learned")).toMatchObject({ peer: m.jid, fingerprint: malFp, source: "presence", trusted: false });
+        const keys = (await t.command("/pgp keys")).data as { contacts: Record<string, { fingerprint: string; trusted: boolean; source: string }> };
+        expect(keys.contacts[m.jid]).toMatchObject({ fingerprint: malFp, trusted: false, source: "presence" });
+      } finally {
+        malGpg.close();
+      }
     } finally {
       await peer?.stop();
       await mallory?.stop();

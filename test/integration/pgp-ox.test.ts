@@ -3,6 +3,8 @@
  * key generation and PEP publication, discovery, signcrypt, honest verification labels, trust,
  * the wire carrying no plaintext, and "encryption on" refusing to send when it cannot encrypt.
  */
+import fs from "node:fs";
+
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 
 import type { PublishedEvent } from "../../src/core/client.js";
@@ -107,6 +109,34 @@ run("OX between two jabterm accounts", () => {
       expect((await alice.command(`/msg ${b.jid} again`)).error?.text).toMatch(/locked/);
     } finally {
       await Promise.all([alice.close(), bob.close()]);
+    }
+  }, 60_000);
+
+  test("our own encrypted message seen on another device (a sent carbon) is decrypted with our key", async () => {
+    const [a, b] = await Promise.all([server.createAccount(), server.createAccount()]);
+    const phone = tempClient([{ jid: a.jid, name: "alice", set: { ...serverKeys(server, a.password), resource: "phone", pgp_passphrase_command: "echo alice" } }]);
+    const laptop = tempClient([{ jid: a.jid, name: "alice", set: { ...serverKeys(server, a.password), resource: "laptop", pgp_passphrase_command: "echo alice" } }]);
+    const bob = tempClient([{ jid: b.jid, name: "bob", set: { ...serverKeys(server, b.password), pgp_passphrase_command: "echo bob" } }]);
+    try {
+      await Promise.all([phone.connectAll(), laptop.connectAll(), bob.connectAll()]);
+      expect((await bob.command("/pgp generate -a bob")).ok).toBe(true);
+      expect((await phone.command("/pgp generate -a alice")).ok).toBe(true);
+      // The same key on the laptop, moved as a protected file.
+      const file = `${phone.dir}/alice-secret.asc`;
+      expect((await phone.command(`/pgp export --secret ${file}`)).ok).toBe(true);
+      expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+      expect(fs.readFileSync(file, "utf8")).toContain("BEGIN PGP PRIVATE KEY BLOCK");
+      const imported = await laptop.command(`/pgp import ${file}`);
+      expect(imported.ok, JSON.stringify(imported.error)).toBe(true);
+      expect((imported.data as { as: string }).as).toBe("own");
+
+      expect((await phone.command(`/pgp on ${b.jid}`)).ok).toBe(true);
+      expect((await phone.command(`/msg ${b.jid} sent from my phone`)).ok).toBe(true);
+      const carbon = await laptop.waitEvent((e) => e.event === "message" && e.carbon === "sent" && e.body === "sent from my phone");
+      expect(carbon).toMatchObject({ direction: "out", encryption: "ox", verified: "verified", ox_kind: "signcrypt" });
+      expect(await bob.waitEvent((e) => e.event === "message" && e.body === "sent from my phone")).toMatchObject({ encryption: "ox" });
+    } finally {
+      await Promise.all([phone.close(), laptop.close(), bob.close()]);
     }
   }, 60_000);
 });
