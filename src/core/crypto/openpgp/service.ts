@@ -167,7 +167,7 @@ export class OpenPgp {
     this.#unlocked.set(account, u);
   }
 
-  /** Unlock with a passphrase given directly (the answer to a prompt, /pgp unlock). */
+  /** Unlock with the answer to a passphrase prompt (kept for at least the next use). */
   async unlockWith(account: string, passphrase: string): Promise<pgp.UnlockedKey> {
     const s = this.keyring(account).secretArmored;
     if (!s) throw new pgp.CryptoError(`account ${account} has no key: /pgp generate or /pgp import`);
@@ -529,8 +529,10 @@ export class OpenPgp {
       const pass = await this.#deps.passphraseCommand(account).catch(() => undefined);
       if (pass === undefined) return undefined;
       this.#deps.log.addSecret(pass);
-      key = await this.unlockWith(account, pass).catch(() => undefined);
+      const s = this.keyring(account).secretArmored!;
+      key = await pgp.unlockKey(s, pass).catch(() => undefined);
       if (!key) return undefined;
+      this.#cache(account, key);
     }
     return stripArmor(await pgp.signDetached(status, key));
   }
