@@ -64,6 +64,7 @@ export class OpenPgp {
   readonly #ownPublic = new Map<string, ContactKey>();
   /** Contacts we looked for on PEP and found nothing, with when. */
   readonly #noOx = new Map<string, number>();
+  readonly #refreshed = new Map<string, number>();
   readonly ox: EncryptionStrategy;
   readonly pgp: EncryptionStrategy;
 
@@ -310,6 +311,16 @@ export class OpenPgp {
     return this.refreshOxKey(account, peer);
   }
 
+  /** At most one PEP refresh per contact a minute, triggered by incoming messages. */
+  #mayRefresh(account: string, peer: string): boolean {
+    const k = `${account}\n${bareJid(peer)}`;
+    const last = this.#refreshed.get(k);
+    if (last !== undefined && Date.now() - last < 60_000) return false;
+    this.#refreshed.set(k, Date.now());
+    if (this.#refreshed.size > REPLAY_MEMORY) this.#refreshed.delete(this.#refreshed.keys().next().value!);
+    return true;
+  }
+
   /** Fetch a contact's OX keys from PEP and learn the one bound to its JID. */
   async refreshOxKey(account: string, peer: string): Promise<ContactKey | undefined> {
     const jid = bareJid(peer);
@@ -339,6 +350,7 @@ export class OpenPgp {
       return c.fingerprint === info.fingerprint ? c : undefined;
     }
     this.#noOx.set(missKey, Date.now());
+    if (this.#noOx.size > REPLAY_MEMORY) this.#noOx.delete(this.#noOx.keys().next().value!);
     return undefined;
   }
 
@@ -458,12 +470,13 @@ export class OpenPgp {
           const bytes = Buffer.from(text, "base64");
           // The sender's key: known, or fetched from its PEP now (a first message).
           let c = this.contact(account, peer);
-          if (!c?.key) c = await this.refreshOxKey(account, peer).catch(() => undefined);
+          // (Misses are remembered: a flood from a JID without keys costs one PEP query.)
+          if (!c?.key) c = await this.#oxKey(account, peer).catch(() => undefined);
           const verifiers = c?.key ? [c.key] : [];
           const key = this.hasKey(account) ? await this.unlock(account, "wait") : undefined;
           let r = await pgp.openBinary(bytes, key, verifiers);
           // An unknown signer may mean the sender rotated its key: fetch it once more.
-          if (r.signature.status === "unknown-key" && c?.source === "ox") {
+          if (r.signature.status === "unknown-key" && c?.source === "ox" && this.#mayRefresh(account, peer)) {
             const fresh = await this.refreshOxKey(account, peer).catch(() => undefined);
             if (fresh?.key && fresh.key !== c.key) r = await pgp.openBinary(bytes, key, [fresh.key]);
           }
