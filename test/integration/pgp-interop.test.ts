@@ -255,4 +255,27 @@ run("OpenPGP interop with GnuPG and slixmpp, and hostile payloads", () => {
       await t.close();
     }
   }, 120_000);
+
+  test("a secret key exported by gpg (--export-secret-keys --armor) is imported with its passphrase", async () => {
+    const gpg = new Gpg("gpg side passphrase");
+    const t = tempClient([{ jid: "me@localhost", name: "me", set: { host: "127.0.0.1", port: server.c2sPort, enabled: false } }]);
+    try {
+      const fp = await gpg.generate("xmpp:me@localhost");
+      const exported = await gpg.run(["--armor", "--export-secret-keys", fp]);
+      expect(exported.stdout).toContain("BEGIN PGP PRIVATE KEY BLOCK");
+      const file = `${t.dir}/secret.asc`;
+      fs.writeFileSync(file, exported.stdout, { mode: 0o600 });
+      const wrong = await t.command(`/pgp import -a me ${file} not the passphrase`);
+      expect(wrong.ok).toBe(false);
+      expect(wrong.error?.text).toMatch(/wrong passphrase/);
+      expect(wrong.input).not.toContain("not the passphrase");
+      const r = await t.command(`/pgp import -a me ${file} gpg side passphrase`);
+      expect(r.ok, JSON.stringify(r.error)).toBe(true);
+      expect(r.data).toMatchObject({ fingerprint: fp, as: "own" });
+      expect(((await t.command("/pgp keys -a me")).data as { own: { fingerprint: string } }).own.fingerprint).toBe(fp);
+    } finally {
+      gpg.close();
+      await t.close();
+    }
+  }, 60_000);
 });
