@@ -145,8 +145,9 @@ export function oxDataNode(fingerprint: string): string {
   return `${NS_OX_PUBKEYS}:${fingerprint.toUpperCase()}`;
 }
 
-export function buildPubkeyItem(base64Key: string, date: string): XmlElement {
-  return xml("pubkey", { xmlns: NS_OX, date }, xml("data", {}, base64Key));
+/** The data node's item (its id is the key's date, XEP-0373 0.7: no date attribute any more). */
+export function buildPubkeyItem(base64Key: string): XmlElement {
+  return xml("pubkey", { xmlns: NS_OX }, xml("data", {}, base64Key));
 }
 
 export function buildPubkeyList(keys: { fingerprint: string; date: string }[]): XmlElement {

@@ -197,7 +197,7 @@ export async function publishOwnKey(ctx: FeatureContext, account: Account): Prom
   if (!account.online) throw new CryptoError(`account ${account.name} is not online`);
   const date = new Date(own.created).toISOString().replace(/\.\d{3}Z$/, "Z");
   const b64 = await publicKeyBase64(own.publicArmored);
-  await pepPublish(account, oxDataNode(own.fingerprint), date, buildPubkeyItem(b64, date));
+  await pepPublish(account, oxDataNode(own.fingerprint), date, buildPubkeyItem(b64));
   await pepPublish(account, NS_OX_PUBKEYS, "current", buildPubkeyList([{ fingerprint: own.fingerprint, date }]));
   ctx.publish("pgp_published", { account: account.name, fingerprint: own.fingerprint, published: true });
   return own.fingerprint;
