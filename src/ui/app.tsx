@@ -180,6 +180,8 @@ export function App({ client, ui, host, exec = [], version, keySource, profiler 
       // Command output may carry remote text raw: drawn through the sanitiser, placeholders inert.
       for (const l of r.output) ui.dispatch({ type: "console", text: l, level: "output", remote: true, singleLine: true });
       if (!r.ok && r.error) ui.dispatch({ type: "console", text: r.error.text, level: "error", remote: true });
+      // A message refused by the encryption policy (/msg, /me, /correct): the text comes back.
+      if (!r.ok && r.error?.code === "crypto" && r.error.refused === true && !cmd.current?.getState().text) cmd.current?.dispatchAction({ type: "insert", text: line } as never);
       setFlash(!r.ok ? r.error?.text.split("\n")[0] : r.output[r.output.length - 1]);
       const res = r.result;
       if (res?.type === "quit") host.quit(res.code);

@@ -3,7 +3,12 @@
  * conversation's policy in the tab bar and the status line, and a message that cannot be
  * encrypted under policy "on": refused with a clear error, the text back in the input line.
  */
+import fs from "node:fs";
+import path from "node:path";
+
 import { afterEach, expect, test } from "vitest";
+
+import { generateKey } from "../../src/core/crypto/openpgp/pgp.js";
 
 import { chatTabId } from "../../src/ui/state/ui-store.js";
 import { chatMessage, renderApp, type AppHarness } from "./render-app.js";
@@ -48,6 +53,16 @@ test("the policy shows in the tab bar and the status line; refused text stays in
   expect(app.client.outbox.all()).toEqual([]);
   expect(f.split("\n").some((l) => l.includes("attack at dawn") && !l.includes(":"))).toBe(true);
   await app.press("\x15", (fr) => !fr.includes("attack at dawn")); // Ctrl-U: kill to the start
+  // The same through /msg: the command comes back whole.
+  await app.press("\x15", (fr) => !fr.includes("attack at dawn"));
+  f = await app.press(`/msg ${BOB} retreat\r`, (fr) => fr.split("\n").some((l) => l.includes(`› /msg ${BOB} retreat`)) && fr.includes("not sent"));
+  expect(app.client.outbox.all()).toEqual([]);
+  // A failing /pgp import with a typed passphrase is NOT put back (no secret on the screen).
+  await app.press("\x15", (fr) => !fr.includes("retreat"));
+  const keyFile = path.join(app.dataDir, "key.asc");
+  fs.writeFileSync(keyFile, (await generateKey("me@example.org", "the right one")).secretArmored);
+  f = await app.press(`/pgp import ${keyFile} hunter2\r`, (fr) => fr.includes("wrong passphrase"));
+  expect(f).not.toContain("hunter2");
   f = await app.press("/pgp off\r", (fr) => !fr.includes("pgp:on"));
   expect(f).not.toContain("🔒");
 });

@@ -63,9 +63,10 @@ export interface EncryptionStrategy {
   trust(account: string, peer: string, fingerprint: string): Promise<void>;
 }
 
+/** A message refused because it could not be encrypted (detail `refused: true`: nothing was sent). */
 export class EncryptionRequiredError extends JabtermError {
   constructor(message: string, detail: Record<string, unknown> = {}) {
-    super("crypto", message, detail);
+    super("crypto", message, { ...detail, refused: true });
     this.name = "EncryptionRequiredError";
   }
 }
