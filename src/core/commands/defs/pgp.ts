@@ -6,11 +6,11 @@ import fs from "node:fs";
 import path from "node:path";
 
 import type { EncryptionPolicy } from "../../crypto/encryption.js";
-import { CryptoError, formatFingerprint, normalizeFingerprint } from "../../crypto/openpgp/service.js";
+import { formatFingerprint, normalizeFingerprint } from "../../crypto/openpgp/service.js";
 import { UsageError } from "../../errors.js";
 import { bareJid, tryParseJid } from "../../jid.js";
-import { runPasswordCommand, type Account } from "../../xmpp/account.js";
-import { pgpOf, presenceSignatureOf, publishOwnKey } from "../../xmpp/features/pgp.js";
+import type { Account } from "../../xmpp/account.js";
+import { passphraseFromCommand, pgpOf, presenceSignatureOf, publishOwnKey } from "../../xmpp/features/pgp.js";
 import { accountFor, type CommandContext } from "../context.js";
 import type { CommandDef, CommandResult, ParsedCall } from "../types.js";
 
@@ -37,11 +37,8 @@ async function passphrase(ctx: CommandContext, account: Account, typed: string |
     ctx.client.log.addSecret(typed);
     return typed;
   }
-  const cmd = ctx.client.config.accounts().find((a) => a.name === account.name)?.pgp_passphrase_command;
-  if (!cmd) throw new UsageError(`give a passphrase (or set pgp_passphrase_command for ${account.name})`);
-  const p = await runPasswordCommand(cmd, account.name).catch((err: Error) => {
-    throw new CryptoError(err.message.replace("password_command", "pgp_passphrase_command"));
-  });
+  const p = await passphraseFromCommand(ctx.client, account.name);
+  if (p === undefined) throw new UsageError(`give a passphrase (or set pgp_passphrase_command for ${account.name})`);
   ctx.client.log.addSecret(p);
   return p;
 }

@@ -13,8 +13,8 @@ import { createHash } from "node:crypto";
 
 import { bareJid } from "../../jid.js";
 import type { Logger } from "../../logger.js";
-import type { Ciphertext, EncryptionStrategy, OpenedMessage, ReceiveInfo, Verification } from "../encryption.js";
-import { FALLBACK_BODY, NS_OX, NS_PGP_ENCRYPTED, buildSigncrypt, checkOxContent, oxText, pgpEncryptedText, restoreArmor, stripArmor } from "../stanzas.js";
+import type { EncryptionStrategy, OpenedMessage, ReceiveInfo, Verification } from "../encryption.js";
+import { NS_OX, NS_PGP_ENCRYPTED, buildSigncrypt, checkOxContent, oxText, pgpEncryptedText, restoreArmor, stripArmor } from "../stanzas.js";
 import { Keyring, type ContactKey, type KeySource } from "./keyring.js";
 import * as pgp from "./pgp.js";
 
@@ -573,11 +573,6 @@ export class OpenPgp {
     if (ids[0]) out.keyId = ids[0];
     if (label.note) out.note = label.note;
     return out;
-  }
-
-  /** The fallback body for a scheme. */
-  static fallback(c: Ciphertext): string {
-    return FALLBACK_BODY[c.scheme];
   }
 }
 

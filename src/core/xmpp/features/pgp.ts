@@ -72,20 +72,23 @@ async function pepItems(account: Account, to: string, node: string): Promise<Xml
   return r.getChild("pubsub", NS_PUBSUB)?.getChild("items")?.getChildren("item") ?? [];
 }
 
+/** The output of the account's pgp_passphrase_command, or undefined when it has none. */
+export async function passphraseFromCommand(ctx: FeatureContext, account: string): Promise<string | undefined> {
+  const cmd = ctx.config.accounts().find((a) => a.name === account)?.pgp_passphrase_command;
+  if (!cmd) return undefined;
+  try {
+    return await runPasswordCommand(cmd, account);
+  } catch (err) {
+    throw new CryptoError((err as Error).message.replace("password_command", "pgp_passphrase_command"));
+  }
+}
+
 export function installPgp(ctx: FeatureContext): void {
   const service = new OpenPgp({
     dataDir: ctx.dataDir,
     log: ctx.log,
     jidOf: (account) => ctx.engine.find(account)?.settings.jid ?? account,
-    passphraseCommand: async (account) => {
-      const cmd = ctx.config.accounts().find((a) => a.name === account)?.pgp_passphrase_command;
-      if (!cmd) return undefined;
-      try {
-        return await runPasswordCommand(cmd, account);
-      } catch (err) {
-        throw new CryptoError((err as Error).message.replace("password_command", "pgp_passphrase_command"));
-      }
-    },
+    passphraseCommand: (account) => passphraseFromCommand(ctx, account),
     prompt: (account, reason) => ctx.requestCredential({ account, jid: ctx.engine.find(account)?.settings.jid ?? account, reason, kind: "pgp_passphrase" }),
     unlockTime: () => ctx.settings().pgp_unlock_time,
     maxXmlSize: () => ctx.settings().max_stanza_size,
