@@ -92,12 +92,26 @@ async function info(key: openpgp.Key): Promise<KeyInfo> {
   };
 }
 
+/** Parsed public keys by their armor (parsing costs ~1 ms a key, and every message needs two). */
+const parsedPublic = new Map<string, openpgp.Key>();
+const PARSED_KEPT = 256;
+
 async function readAnyKey(armored: string): Promise<openpgp.Key> {
   try {
     return await openpgp.readKey({ armoredKey: armored, config: CONFIG });
   } catch (err) {
     fail("not an OpenPGP key", err);
   }
+}
+
+/** The public key of an armored key, parsed once. */
+async function readPublic(armored: string): Promise<openpgp.Key> {
+  const hit = parsedPublic.get(armored);
+  if (hit) return hit;
+  const key = (await readAnyKey(armored)).toPublic();
+  parsedPublic.set(armored, key);
+  if (parsedPublic.size > PARSED_KEPT) parsedPublic.delete(parsedPublic.keys().next().value!);
+  return key;
 }
 
 /** Describe an armored key (public or secret). v6 keys are refused (GnuPG 2.2 cannot use them). */
@@ -188,7 +202,7 @@ export async function unlockKey(armored: string, passphrase: string): Promise<Un
 
 async function publicKeys(armored: readonly string[]): Promise<openpgp.Key[]> {
   const out: openpgp.Key[] = [];
-  for (const a of armored) out.push((await readAnyKey(a)).toPublic());
+  for (const a of armored) out.push(await readPublic(a));
   return out;
 }
 

@@ -413,7 +413,7 @@ export class OpenPgp {
         const c = this.contact(account, peer);
         if (!c?.key) throw new pgp.CryptoError(`no OpenPGP key for ${bareJid(peer)}`);
         const key = await this.unlock(account, "nowait");
-        const own = await this.exportKey(account, false);
+        const own = this.#ownPublic.get(account)?.key ?? (await this.exportKey(account, false));
         const armored = await pgp.encryptArmored(body, [c.key, own], key);
         return { scheme: "pgp", data: stripArmor(armored) };
       },
@@ -455,7 +455,7 @@ export class OpenPgp {
         const c = await this.#oxKey(account, peer);
         if (!c?.key) throw new pgp.CryptoError(`${bareJid(peer)} publishes no OX key`);
         const key = await this.unlock(account, "nowait");
-        const own = await this.exportKey(account, false);
+        const own = this.#ownPublic.get(account)?.key ?? (await this.exportKey(account, false));
         const content = buildSigncrypt(peer, body);
         const bytes = await pgp.encryptBinary(new TextEncoder().encode(content), [c.key, own], key);
         return { scheme: "ox", data: Buffer.from(bytes).toString("base64") };
