@@ -153,6 +153,8 @@ run("OpenPGP interop with GnuPG and slixmpp, and hostile payloads", () => {
       mark = t.events.length;
       await peer.cmd({ cmd: "presence_x", to: me.jid, status: "Busy coding", children: [[SIGNED, "x", stripArmor(await gpg.detachSign("Busy coding", peerFp))]] });
       expect(await t.waitEvent((e) => e.event === "pgp_presence" && String(e.from).startsWith(p.jid), { after: mark })).toMatchObject({ verified: "verified" });
+      const info = await t.command(`/info ${p.jid}`);
+      expect(info.output.join("\n")).toMatch(/presence signed \(XEP-0027\): verified, key [0-9A-F]{16}/);
       // ... and a signature over another status is bad.
       mark = t.events.length;
       await peer.cmd({ cmd: "presence_x", to: me.jid, status: "Away", children: [[SIGNED, "x", stripArmor(await gpg.detachSign("Busy coding", peerFp))]] });
