@@ -106,7 +106,8 @@ export function startDemoPeer(opts: DemoPeerOptions): DemoPeer {
     void run(`/chatstate -a ${account} --to ${peer} composing`);
     later(600 + Math.min(2000, body.length * 40), () => {
       const acct = client.engine.find(account);
-      if (acct?.online && !stopped) client.sendMessage(acct, peer, twist(account, body));
+      // (The demo peer has no OpenPGP policy: this never refuses; a failure is nothing to answer.)
+      if (acct?.online && !stopped) client.sendMessage(acct, peer, twist(account, body)).catch(() => undefined);
     });
   };
   client.on("event", onEvent);

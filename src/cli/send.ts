@@ -121,7 +121,7 @@ async function oneShot(opts: SendOptions, text: string, timeout: number): Promis
       const e = account.state.error;
       throw new JabtermError(e?.code ?? "connection", `${cfg.name}: ${e?.text ?? "could not connect"}`);
     }
-    const msg = sendChat(client, account, opts.jid, text);
+    const msg = await sendChat(client, account, opts.jid, text);
     const left = await client.drain(timeout);
     if (left.some((m) => m.id === msg.id)) {
       client.outbox.fail(msg.id, `not acknowledged within drain_timeout (${timeout} ms)`);

@@ -6,6 +6,7 @@
 import { EventEmitter } from "node:events";
 
 import type { ConfigStore } from "./config/config.js";
+import { EncryptionRegistry } from "./crypto/encryption.js";
 import type { Settings } from "./config/schema.js";
 import { Engine } from "./engine.js";
 import { errorInfo } from "./errors.js";
@@ -17,6 +18,7 @@ import { DiscoRegistry } from "./xmpp/features/disco.js";
 import { outboxAccountOf, sendChat } from "./xmpp/features/chat-send.js";
 import { installFeatures } from "./xmpp/features/index.js";
 import type { OnlineInfo } from "./xmpp/transport/session.js";
+import type { XmlElement } from "./xmpp/transport/xml.js";
 
 /** One piece of XML traffic of an account (a stanza or nonza), credentials redacted. */
 export interface XmlTraffic {
@@ -61,8 +63,11 @@ type StartHook = { order: number; name: string; run: (account: Account, info: On
 
 /** Outgoing message as published in `message` events. */
 export function outgoingView(m: OutgoingMessage, from: string) {
-  return { account: m.account, direction: "out" as const, from, to: m.to, id: m.id, type: m.type, body: m.body, state: m.state, replaces: m.replaces, me: m.body.startsWith("/me ") || undefined };
+  return { account: m.account, direction: "out" as const, from, to: m.to, id: m.id, type: m.type, body: m.body, state: m.state, replaces: m.replaces, me: m.body.startsWith("/me ") || undefined, encryption: m.encryption };
 }
+
+/** Adds to an outgoing presence before it is sent (a signature, ...); never throws. */
+export type PresenceDecorator = (account: Account, presence: XmlElement) => Promise<void>;
 
 export class JabtermClient extends EventEmitter<ClientEvents> {
   readonly config: ConfigStore;
@@ -70,10 +75,14 @@ export class JabtermClient extends EventEmitter<ClientEvents> {
   readonly outbox: Outbox;
   readonly store: Store;
   readonly disco = new DiscoRegistry();
+  /** End-to-end encryption schemes and the per-conversation policy. */
+  readonly encryption = new EncryptionRegistry();
   readonly log: Logger;
   readonly dataDir: string | undefined;
   readonly autoAway: boolean;
+  /** Keyed by account and kind ("name\0password", "name\0pgp_passphrase"). */
   readonly #pendingCredentials = new Map<string, { resolve(p: string): void; reject(e: unknown): void }>();
+  readonly #presenceDecorators: PresenceDecorator[] = [];
   readonly #startHooks: StartHook[] = [];
   readonly #shutdownHooks: (() => void | Promise<void>)[] = [];
 
@@ -88,13 +97,7 @@ export class JabtermClient extends EventEmitter<ClientEvents> {
       config: opts.config,
       logger: this.log,
       timeout: opts.timeout,
-      credentials: (req) =>
-        new Promise<string>((resolve, reject) => {
-          this.#pendingCredentials.get(req.account)?.reject(new Error("superseded"));
-          this.#pendingCredentials.set(req.account, { resolve, reject });
-          this.emit("credential", req);
-          this.publish("credential", { account: req.account, jid: req.jid, reason: req.reason, answer_with: `/password ${req.account} <password>` });
-        }),
+      credentials: (req) => this.requestCredential(req),
     });
     this.outbox = new Outbox(opts.outboxStorage);
     const { engine, outbox } = this;
@@ -179,22 +182,69 @@ export class JabtermClient extends EventEmitter<ClientEvents> {
    * Queue a chat message for `to` on `account` (sent now if online, else when it comes online),
    * honouring the conversation's resource lock and the chat-state setting.
    */
-  sendMessage(account: Account, to: string, body: string, type: "chat" | "normal" = "chat"): OutgoingMessage {
+  sendMessage(account: Account, to: string, body: string, type: "chat" | "normal" = "chat"): Promise<OutgoingMessage> {
     return sendChat(this, account, to, body, { type });
   }
 
-  /** Answer a pending credential request (the password is used for this run only, not saved). */
-  answerCredential(account: string, password: string): boolean {
-    const pending = this.#pendingCredentials.get(account);
-    if (!pending) return false;
-    this.#pendingCredentials.delete(account);
-    this.log.addSecret(password);
-    pending.resolve(password);
-    return true;
+  /**
+   * Ask the user for a secret (a `credential` event; answered with answerCredential). One request
+   * per account and kind: a new one supersedes the old.
+   */
+  requestCredential(req: CredentialRequest): Promise<string> {
+    const kind = req.kind ?? "password";
+    const key = `${req.account}\0${kind}`;
+    return new Promise<string>((resolve, reject) => {
+      this.#pendingCredentials.get(key)?.reject(new Error("superseded"));
+      this.#pendingCredentials.set(key, { resolve, reject });
+      this.emit("credential", { ...req, kind });
+      const what = kind === "password" ? "password" : "passphrase";
+      this.publish("credential", { account: req.account, jid: req.jid, reason: req.reason, kind, answer_with: `/password ${req.account} <${what}>` });
+    });
   }
 
+  /**
+   * Answer a pending credential request (used for this run only, not saved): the account's
+   * password request when there is one, else its OpenPGP passphrase request.
+   */
+  answerCredential(account: string, secret: string): boolean {
+    for (const kind of ["password", "pgp_passphrase"]) {
+      const key = `${account}\0${kind}`;
+      const pending = this.#pendingCredentials.get(key);
+      if (!pending) continue;
+      this.#pendingCredentials.delete(key);
+      this.log.addSecret(secret);
+      pending.resolve(secret);
+      return true;
+    }
+    return false;
+  }
+
+  /** What the account's pending credential request asks for (the one answerCredential answers). */
+  pendingCredentialKind(account: string): "password" | "pgp_passphrase" | undefined {
+    for (const kind of ["password", "pgp_passphrase"] as const) if (this.#pendingCredentials.has(`${account}\0${kind}`)) return kind;
+    return undefined;
+  }
+
+  /** Accounts with a pending credential request. */
   pendingCredentials(): string[] {
-    return [...this.#pendingCredentials.keys()];
+    return [...new Set([...this.#pendingCredentials.keys()].map((k) => k.split("\0")[0]!))];
+  }
+
+  /** Features add to outgoing presence here (XEP-0027 signs the status). */
+  decoratePresence(fn: PresenceDecorator): void {
+    this.#presenceDecorators.push(fn);
+  }
+
+  /** Run the presence decorators on a presence about to be sent. */
+  async decoratedPresence(account: Account, presence: XmlElement): Promise<XmlElement> {
+    for (const fn of this.#presenceDecorators) {
+      try {
+        await fn(account, presence);
+      } catch (err) {
+        this.log.warn(`account ${account.name}: presence decorator failed: ${(err as Error).message}`);
+      }
+    }
+    return presence;
   }
 
   /** Wait until no message is waiting for the server (or the timeout passes); returns what is left. */

@@ -22,6 +22,7 @@ import { ConsoleView } from "./components/ConsoleView.js";
 import { cursorRow, moveCursor, RosterPane, rosterRows } from "./components/RosterPane.js";
 import { StatusLine } from "./components/StatusLine.js";
 import { TabBar } from "./components/TabBar.js";
+import { usePolicyVersion } from "./hooks/use-encryption.js";
 import { XmlConsoleView } from "./components/XmlConsoleView.js";
 import { attachConsoleFeed } from "./console-feed.js";
 import { DEFAULT_FORMATS, type Formats } from "./format.js";
@@ -158,7 +159,16 @@ export function App({ client, ui, host, exec = [], version, keySource, profiler 
         }
         const acct = client.engine.find(current.account);
         if (!acct) return;
-        client.sendMessage(acct, current.peer, text);
+        try {
+          await client.sendMessage(acct, current.peer, text);
+        } catch (err) {
+          // Not sent (encryption required and impossible, say): say why and give the text back.
+          const message = (err as Error).message;
+          ui.dispatch({ type: "console", text: message, level: "error" });
+          setFlash(message.split("\n")[0]);
+          if (!cmd.current?.getState().text) cmd.current?.dispatchAction({ type: "insert", text: line } as never);
+          return;
+        }
         ui.dispatch({ type: "scroll", id: current.id, delta: "bottom" });
         return;
       }
@@ -171,6 +181,8 @@ export function App({ client, ui, host, exec = [], version, keySource, profiler 
       // Command output may carry remote text raw: drawn through the sanitiser, placeholders inert.
       for (const l of r.output) ui.dispatch({ type: "console", text: l, level: "output", remote: true, singleLine: true });
       if (!r.ok && r.error) ui.dispatch({ type: "console", text: r.error.text, level: "error", remote: true });
+      // A message refused by the encryption policy (/msg, /me, /correct): the text comes back.
+      if (!r.ok && r.error?.code === "crypto" && r.error.refused === true && !cmd.current?.getState().text) cmd.current?.dispatchAction({ type: "insert", text: line } as never);
       setFlash(!r.ok ? r.error?.text.split("\n")[0] : r.output[r.output.length - 1]);
       const res = r.result;
       if (res?.type === "quit") host.quit(res.code);
@@ -361,6 +373,11 @@ export function App({ client, ui, host, exec = [], version, keySource, profiler 
   const rosterSignature = accounts.map((a) => `${a.account}\n${a.status}`).join("\n");
   const rosterAccounts = useMemo(() => accounts.map((a) => ({ name: a.account, status: a.status })), [rosterSignature]); // eslint-disable-line react-hooks/exhaustive-deps
   const carried = useMemo(() => carriedByContact(state.tabs), [state.tabs]);
+  const policyVersion = usePolicyVersion(client);
+  const encryptedTabs = useMemo(() => {
+    void policyVersion;
+    return new Set(state.tabs.flatMap((t) => (t.kind === "chat" && client.encryption.policy(t.account, t.peer) !== "off" ? [t.id] : [])));
+  }, [client, state.tabs, policyVersion]);
   const statusAccount = useMemo(() => (acct ? { name: acct.account, status: acct.status } : undefined), [acct?.account, acct?.status]); // eslint-disable-line react-hooks/exhaustive-deps
   const profile = (id: string, node: ReactNode): ReactNode =>
     profiler ? (
@@ -381,7 +398,7 @@ export function App({ client, ui, host, exec = [], version, keySource, profiler 
 
   return (
     <Box flexDirection="column" width={columns} height={rows}>
-      {profile("tabs", <TabBar tabs={state.tabs} current={state.current} width={columns} />)}
+      {profile("tabs", <TabBar tabs={state.tabs} current={state.current} width={columns} encrypted={encryptedTabs} />)}
       <Box flexDirection="row" height={mainRows}>
         {showRoster
           ? profile(

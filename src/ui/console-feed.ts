@@ -17,6 +17,7 @@ export function describeEvent(e: PublishedEvent): { text: string; level: "info" 
       if (f.status === "connecting") return { text: `${f.account}: connecting…`, level: "info" };
       return undefined;
     case "credential":
+      if (f.kind === "pgp_passphrase") return { text: `${f.account} needs the passphrase of its OpenPGP key: type /password ${f.account} <passphrase>`, level: "error" };
       return { text: `${f.account} needs a password: type /password ${f.account} <password>`, level: "error" };
     case "subscription_request":
       return { text: `${f.account}: ${f.jid} asks to see your presence (/sub allow ${f.jid}, /sub deny ${f.jid})`, level: "info", remote: true };

@@ -13,3 +13,7 @@ export function accountColor(name: string): string {
   for (const c of name) h = (h * 31 + c.codePointAt(0)!) >>> 0;
   return ACCOUNT_COLORS[h % ACCOUNT_COLORS.length]!;
 }
+
+/** End-to-end encryption marks: the verification of an incoming encrypted message. */
+export const CRYPTO_GLYPH: Record<"verified" | "unverified" | "unsigned" | "bad", string> = { verified: "✓", unverified: "?", unsigned: "~", bad: "✗" };
+export const CRYPTO_COLOR: Record<"verified" | "unverified" | "unsigned" | "bad" | "none", string> = { verified: "green", unverified: "yellow", unsigned: "yellow", bad: "red", none: "cyan" };

@@ -1,6 +1,7 @@
 /**
  * The layering rules of ../shared/ARCHITECTURE.md, checked on every run:
- * src/core never imports Ink or React, and only src/core/xmpp/transport imports @xmpp/*.
+ * src/core never imports Ink or React, only src/core/xmpp/transport imports @xmpp/*, and only
+ * src/core/crypto/openpgp imports openpgp.
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -9,6 +10,7 @@ import { describe, expect, test } from "vitest";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const TRANSPORT = path.join("src", "core", "xmpp", "transport");
+const OPENPGP = path.join("src", "core", "crypto", "openpgp");
 
 function sources(dir: string): string[] {
   return fs.readdirSync(path.join(ROOT, dir), { withFileTypes: true }).flatMap((e) => {
@@ -50,6 +52,16 @@ describe("architecture", () => {
     expect(offenders).toEqual([]);
     // and the check itself can fail: the transport does import them
     expect(files.filter((f) => f.startsWith(TRANSPORT)).some((f) => imports(f).some((s) => s.startsWith("@xmpp/")))).toBe(true);
+  });
+
+  test("only src/core/crypto/openpgp imports openpgp", () => {
+    const isOpenpgp = (s: string) => s === "openpgp" || s.startsWith("openpgp/");
+    const offenders = files
+      .filter((f) => !f.startsWith(OPENPGP + path.sep))
+      .flatMap((f) => imports(f).filter(isOpenpgp).map((s) => `${f}: ${s}`));
+    expect(offenders).toEqual([]);
+    // and the check itself can fail: that folder does import it
+    expect(files.filter((f) => f.startsWith(OPENPGP)).some((f) => imports(f).some(isOpenpgp))).toBe(true);
   });
 
   test("nothing switches TLS verification off process-wide", () => {

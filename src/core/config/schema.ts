@@ -192,6 +192,14 @@ export const ACCOUNT_KEYS = [
     format: "path",
     description: "A file of slash commands run (like /source) each time the account starts a fresh session; commands act for this account.",
   },
+  {
+    key: "pgp_passphrase_command",
+    type: "string",
+    format: "command",
+    description:
+      "A program and its arguments that prints the passphrase of the account's OpenPGP secret key (run like password_command). " +
+      "Without it jabterm asks (a credential request, answered with /password).",
+  },
 ] as const satisfies readonly KeyDef[];
 
 export const SETTINGS = [
@@ -322,6 +330,15 @@ export const SETTINGS = [
     description: "Publish when you went idle (XEP-0319) in auto-away presence.",
   },
   {
+    key: "pgp_unlock_time",
+    type: "int",
+    unit: "ms",
+    min: 0,
+    max: 86_400_000,
+    default: 600_000,
+    description: "How long an unlocked OpenPGP secret key stays in memory, in milliseconds (0: asked for every use).",
+  },
+  {
     key: "time_format",
     type: "string",
     format: "text",
@@ -435,6 +452,7 @@ export interface AccountConfig {
   allow_plaintext: boolean;
   enabled: boolean;
   startup_script?: string;
+  pgp_passphrase_command?: string;
 }
 
 /** An account as stored in the file: only the keys that were set. */
@@ -458,6 +476,7 @@ export interface Settings {
   version_reveals_os: boolean;
   answer_last_activity: boolean;
   send_idle: boolean;
+  pgp_unlock_time: number;
   time_format: string;
   date_format: string;
   hook_message_in?: string;

@@ -23,6 +23,8 @@ import { JabtermError, StanzaError, errorInfo } from "../errors.js";
 import { domainOf, sameBareJid, sameJid, tryParseJid } from "../jid.js";
 import { xml, type XmlElement } from "../xmpp/transport/xml.js";
 import { NS } from "../xmpp/ns.js";
+import type { Ciphertext, EncryptionScheme } from "../crypto/encryption.js";
+import { FALLBACK_BODY, encryptedChildren } from "../crypto/stanzas.js";
 
 export const DELIVERY_STATES = ["queued", "sent", "acked", "delivered", "displayed", "failed"] as const;
 export type DeliveryState = (typeof DELIVERY_STATES)[number];
@@ -47,12 +49,17 @@ export interface OutgoingMessage {
   replaces?: string;
   /** XEP-0085: carry <active/> (the user's chat-state setting was on). */
   active?: boolean;
+  /** End-to-end encrypted: `body` is the plaintext shown here, `ciphertext` what goes on the wire. */
+  encryption?: EncryptionScheme;
+  ciphertext?: string;
 }
 
 /** What a message carries besides its body. */
 export interface EnqueueOptions {
   replaces?: string;
   active?: boolean;
+  /** Send this ciphertext (and a fallback body) instead of the plaintext body. */
+  encrypted?: Ciphertext;
 }
 
 /** Where outbox entries live. The default keeps them in memory; the history store persists them. */
@@ -87,10 +94,13 @@ export interface OutboxEvents {
 }
 
 export function buildChatStanza(msg: OutgoingMessage): XmlElement {
+  const encrypted: Ciphertext | undefined = msg.encryption && msg.ciphertext !== undefined ? { scheme: msg.encryption, data: msg.ciphertext } : undefined;
   return xml(
     "message",
     { to: msg.to, type: msg.type, id: msg.id },
-    xml("body", {}, msg.body),
+    // An encrypted message carries only a fallback for clients without OpenPGP, never the text.
+    xml("body", {}, encrypted ? FALLBACK_BODY[encrypted.scheme] : msg.body),
+    encrypted ? encryptedChildren(encrypted) : undefined,
     xml("origin-id", { xmlns: NS.sid, id: msg.id }),
     msg.type !== "groupchat" ? xml("request", { xmlns: NS.receipts }) : undefined,
     xml("markable", { xmlns: NS.markers }),
@@ -133,6 +143,10 @@ export class Outbox extends EventEmitter<OutboxEvents> {
     const msg: OutgoingMessage = { id: randomUUID(), account: account.name, to, type, body, state: "queued", created: new Date().toISOString(), attempts: 0 };
     if (opts.replaces) msg.replaces = opts.replaces;
     if (opts.active) msg.active = true;
+    if (opts.encrypted) {
+      msg.encryption = opts.encrypted.scheme;
+      msg.ciphertext = opts.encrypted.data;
+    }
     this.#storage.put(msg);
     this.#byId.set(msg.id, msg);
     this.emit("message", { ...msg });

@@ -122,12 +122,16 @@ export function parseStanzaError(stanza: XmlElement): { condition: string; text?
   return out;
 }
 
-export function parseMessage(account: string, ownJid: string, stanza: XmlElement, now: Date = new Date()): IncomingMessage | undefined {
+/**
+ * `decrypted`: the body of an end-to-end encrypted message as its scheme opened it (the stanza's
+ * own <body/> is then only a fallback for other clients and is ignored).
+ */
+export function parseMessage(account: string, ownJid: string, stanza: XmlElement, now: Date = new Date(), decrypted?: string): IncomingMessage | undefined {
   const from = stanza.attrs.from ?? bareJid(ownJid);
   if (!tryParseJid(from)) return undefined;
   const rawType = stanza.attrs.type ?? "normal";
   const type = (MESSAGE_TYPES.has(rawType) ? rawType : "normal") as IncomingMessage["type"];
-  const body = stanza.getChildText("body");
+  const body = decrypted ?? stanza.getChildText("body");
   const subject = stanza.getChildText("subject") ?? undefined;
   if (body === null && type !== "error" && subject === undefined) return undefined;
   const origin = stanza.getChild("origin-id", NS.sid)?.attrs.id;

@@ -93,6 +93,12 @@ export interface ChatMessage {
   subject?: string;
   thread?: string;
   error?: { condition: string; text?: string };
+  encryption?: "pgp" | "ox";
+  verified?: "verified" | "unverified" | "unsigned" | "bad";
+  /** OX: which content element carried it (crypt-only and sign-only are labelled as such). */
+  oxKind?: "signcrypt" | "crypt" | "sign";
+  /** Why it is not verified, why it was refused or could not be decrypted, or a replay warning. */
+  cryptoNote?: string;
 }
 
 export interface Conversation {

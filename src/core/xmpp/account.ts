@@ -69,6 +69,8 @@ export interface CredentialRequest {
   jid: string;
   /** Why we ask: the first time, or because the last password was refused. */
   reason: "needed" | "rejected";
+  /** What is asked for: the account's password (default) or its OpenPGP key's passphrase. */
+  kind?: "password" | "pgp_passphrase";
 }
 
 export type CredentialProvider = (req: CredentialRequest) => Promise<string>;

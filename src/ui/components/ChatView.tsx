@@ -11,7 +11,7 @@ import type { JabtermClient } from "../../core/client.js";
 import type { ChatMessage, Conversation } from "../../core/store/types.js";
 import { formatStamp, DEFAULT_FORMATS, type Formats } from "../format.js";
 import { useStoreSelector } from "../hooks/use-store.js";
-import { STATE_MARK } from "../theme.js";
+import { CRYPTO_COLOR, CRYPTO_GLYPH, STATE_MARK } from "../theme.js";
 import { layoutEntry, localSpans, RemoteText, remoteSpans, styledSpans, type SafeSpan } from "./RemoteText.js";
 import { BelowMarker, bottomWindow, layoutCache, RowsView, useScrollClamp, type Entry, type Window } from "./rows.js";
 
@@ -22,6 +22,12 @@ export function formatTime(iso: string, format = DEFAULT_FORMATS.time): string {
 
 const stampOf = (m: ChatMessage): string => m.delay ?? m.time;
 
+/** "[OX✓]": the scheme and, for incoming messages, the verification (✓ verified, ? unverified, ~ unsigned, ✗ bad). */
+export function cryptoMark(m: Pick<ChatMessage, "encryption" | "verified">): string {
+  const scheme = m.encryption === "ox" ? "OX" : "PGP";
+  return `[${scheme}${m.verified ? CRYPTO_GLYPH[m.verified] : ""}]`;
+}
+
 function dayKey(iso: string): string {
   const d = new Date(iso);
   return `${d.getFullYear()}-${d.getMonth()}-${d.getDate()}`;
@@ -31,6 +37,7 @@ function dayKey(iso: string): string {
 function layoutMessage(m: ChatMessage, width: number, formats: Formats): SafeSpan[][] {
   const header: SafeSpan[] = [...localSpans(`${formatTime(stampOf(m), formats.time)} `, { dim: true })];
   if (m.delay) header.push(...localSpans("⏲ ", { color: "yellow" }));
+  if (m.encryption) header.push(...localSpans(`${cryptoMark(m)} `, { color: CRYPTO_COLOR[m.verified ?? "none"] }));
   if (m.me) header.push(...localSpans("* ", { color: "magenta" }));
   if (m.direction === "out") header.push(...localSpans("me", { color: "cyan", bold: true }));
   else header.push(...remoteSpans(m.from.split("/")[0]!, { strict: true }, { color: "green", bold: true }));
@@ -40,6 +47,7 @@ function layoutMessage(m: ChatMessage, width: number, formats: Formats): SafeSpa
   if (m.carbon) body.push(...localSpans(" ⇄", { dim: true }));
   if (m.direction === "out" && m.state) body.push(...localSpans(` ${STATE_MARK[m.state] ?? m.state}`, { color: m.state === "failed" ? "red" : "gray" }));
   if (m.error) body.push(...remoteSpans(` ${m.error.condition}${m.error.text ? `: ${m.error.text}` : ""}`, {}, { color: "red" }));
+  if (m.cryptoNote) body.push(...remoteSpans(` (${m.cryptoNote})`, {}, m.verified === "bad" ? { color: "red" } : { color: "yellow", dim: true }));
   return layoutEntry(header, body, width);
 }
 

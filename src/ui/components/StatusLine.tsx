@@ -1,7 +1,7 @@
 /**
  * The status line: the current tab's account (connection status, and our own presence when it
  * is not plain online), in a conversation the peer's best resource (show, resource) and the
- * resource lock when one is set; then the last command's result or a hint.
+ * resource lock when one is set, and its encryption policy (pgp:on / pgp:auto); then the last command's result or a hint.
  */
 import { Box, Text } from "ink";
 import { memo, useCallback } from "react";
@@ -9,6 +9,7 @@ import { memo, useCallback } from "react";
 import type { JabtermClient } from "../../core/client.js";
 import { bestResource } from "../../core/store/slices/presence.js";
 import type { State } from "../../core/store/types.js";
+import { usePolicy } from "../hooks/use-encryption.js";
 import { useStoreSelector } from "../hooks/use-store.js";
 import { accountColor, PRESENCE_COLOR, PRESENCE_GLYPH } from "../theme.js";
 import { RemoteText } from "./RemoteText.js";
@@ -52,6 +53,7 @@ export const StatusLine = memo(function StatusLine({ client, width, account, pee
   const ownShow = useStoreSelector(client.store, useCallback((s: State) => (name ? s.accounts[name]?.own.show : undefined), [name]));
   const status = useStoreSelector(client.store, useCallback((s: State) => (name && peer ? peerStatus(s, name, peer) : undefined), [name, peer]), samePeer);
   const show = (status?.show ?? "offline") as keyof typeof PRESENCE_GLYPH;
+  const policy = usePolicy(client, name, peer);
   return (
     <Box height={1} width={width} overflow="hidden">
       {account ? (
@@ -76,6 +78,7 @@ export const StatusLine = memo(function StatusLine({ client, width, account, pee
               {status.lockManual ? " (set)" : ""}
             </Text>
           ) : null}
+          {policy !== "off" ? <Text color={policy === "on" ? "green" : "yellow"}>{` pgp:${policy}`}</Text> : null}
           <Text> </Text>
         </Box>
       ) : null}

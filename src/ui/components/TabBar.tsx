@@ -1,5 +1,6 @@
 /**
- * Tab numbers, the account each tab belongs to (name and colour), unread counts: the
+ * Tab numbers, the account each tab belongs to (name and colour), 🔒 where the conversation is
+ * encrypted (policy on or auto), unread counts: the
  * conversation's in this run plus what was carried over from the last run (kept in the tab).
  */
 import { Box, Text } from "ink";
@@ -9,7 +10,8 @@ import type { Tab } from "../state/ui-store.js";
 import { accountColor } from "../theme.js";
 import { RemoteText } from "./RemoteText.js";
 
-export const TabBar = memo(function TabBar({ tabs, current, width }: { tabs: readonly Tab[]; current: number; width: number }) {
+/** `encrypted`: ids of the chat tabs whose encryption policy is on or auto (marked 🔒). */
+export const TabBar = memo(function TabBar({ tabs, current, width, encrypted }: { tabs: readonly Tab[]; current: number; width: number; encrypted?: ReadonlySet<string> }) {
   return (
     <Box width={width} height={1} overflow="hidden">
       {tabs.map((t, i) => {
@@ -32,6 +34,7 @@ export const TabBar = memo(function TabBar({ tabs, current, width }: { tabs: rea
                 )}
               </>
             )}
+            {encrypted?.has(t.id) ? <Text color="green">🔒</Text> : null}
             {n > 0 ? <Text color="yellow">{`[${n}]`}</Text> : null}
           </Box>
         );

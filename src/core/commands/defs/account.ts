@@ -141,12 +141,15 @@ export const accountCommand: CommandDef<CommandContext> = {
 export const passwordCommand: CommandDef<CommandContext> = {
   name: "password",
   group: "Accounts",
-  summary: "answer a password request for this run (not saved)",
-  help: "When an account has neither password nor password_command, connecting asks for a password (a `credential` event in headless mode). This answers it; the password is kept in memory only.",
-  args: [accountArg, { name: "password", kind: "secret", rest: true, description: "the password" }],
+  summary: "answer a password (or OpenPGP passphrase) request for this run (not saved)",
+  help:
+    "When an account has neither password nor password_command, connecting asks for a password (a `credential` event in headless mode). This answers it; the password is kept in memory only. " +
+    "The same answers a request for the passphrase of the account's OpenPGP key (kind pgp_passphrase) when no password is asked for.",
+  args: [accountArg, { name: "password", kind: "secret", rest: true, description: "the password or passphrase" }],
   run(ctx, call) {
     const acct = ctx.client.engine.get(call.args.account!);
+    const asking = ctx.client.pendingCredentialKind(acct.name);
     if (!ctx.client.answerCredential(acct.name, call.args.password!)) throw new UsageError(`${acct.name} is not waiting for a password`);
-    return output(`password for ${acct.name} accepted for this run`);
+    return output(asking === "pgp_passphrase" ? `passphrase for the OpenPGP key of ${acct.name} given` : `password for ${acct.name} accepted for this run`);
   },
 };

@@ -76,11 +76,11 @@ const correctCommand: CommandDef<CommandContext> = {
   conversationScoped: true,
   args: [{ name: "text", kind: "text", rest: true, description: "the corrected text" }],
   examples: [{ input: "/correct --to bob@example.org see you at 5", description: "fix the last message to bob" }],
-  run(ctx, call) {
+  async run(ctx, call) {
     const { account, jid } = conversationFor(ctx, call);
     const text = call.args.text ?? "";
     if (text.length === 0) throw new UsageError("empty correction");
-    const { message, original } = correctLast(ctx.client, account, jid, text);
+    const { message, original } = await correctLast(ctx.client, account, jid, text);
     return {
       type: "output",
       lines: [`corrected message to ${peerOf(jid)}`],
@@ -98,11 +98,11 @@ const meCommand: CommandDef<CommandContext> = {
   conversationScoped: true,
   args: [{ name: "text", kind: "text", rest: true, description: "the action" }],
   examples: [{ input: "/me --to bob@example.org waves", description: "bob sees \"* alice waves\"" }],
-  run(ctx, call) {
+  async run(ctx, call) {
     const { account, jid } = conversationFor(ctx, call);
     const text = call.args.text ?? "";
     if (text.trim().length === 0) throw new UsageError("empty action");
-    const msg = sendChat(ctx.client, account, jid, `/me ${text}`);
+    const msg = await sendChat(ctx.client, account, jid, `/me ${text}`);
     return { type: "output", lines: [`${msg.state} action to ${msg.to} from ${account.name}`], data: { id: msg.id, account: account.name, to: msg.to, state: msg.state } };
   },
 };

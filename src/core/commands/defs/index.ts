@@ -9,6 +9,7 @@ import { connectCommand, disconnectCommand } from "./connection.js";
 import { helpCommand, quitCommand } from "./general.js";
 import { chatCommands } from "./chat.js";
 import { msgCommand } from "./messaging.js";
+import { pgpCommand } from "./pgp.js";
 import { presenceCommands } from "./presence.js";
 import { rosterCommands } from "./roster.js";
 import { windowCommands } from "./windows.js";
@@ -23,6 +24,7 @@ export const COMMANDS: readonly CommandDef<CommandContext>[] = [
   ...chatCommands,
   ...rosterCommands,
   ...presenceCommands,
+  pgpCommand,
   ...windowCommands,
   ...scriptingCommands,
   helpCommand,

@@ -31,15 +31,15 @@ export const msgCommand: CommandDef<CommandContext> = {
     { input: "/msg bob@example.org/phone call me", description: "send to one of bob's devices" },
     { input: "/msg --escapes bob@example.org first line\\nsecond line", description: "send two lines" },
   ],
-  run(ctx, call) {
+  async run(ctx, call) {
     const account = accountFor(ctx, call);
     const text = call.options.escapes ? unescapeText(call.args.text ?? "") : (call.args.text ?? "");
     if (text.length === 0) throw new UsageError("empty message");
-    const msg = sendChat(ctx.client, account, call.args.jid!, text);
+    const msg = await sendChat(ctx.client, account, call.args.jid!, text);
     return {
       type: "output",
-      lines: [`${msg.state === "queued" ? "queued" : msg.state} message to ${msg.to} from ${account.name}`],
-      data: { id: msg.id, account: account.name, to: msg.to, state: msg.state },
+      lines: [`${msg.state === "queued" ? "queued" : msg.state}${msg.encryption ? ` ${msg.encryption === "ox" ? "OX" : "PGP"}-encrypted` : ""} message to ${msg.to} from ${account.name}`],
+      data: { id: msg.id, account: account.name, to: msg.to, state: msg.state, encryption: msg.encryption ?? null },
     };
   },
 };

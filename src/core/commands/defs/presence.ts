@@ -5,6 +5,7 @@ import { priorityFor, priorityKey } from "../../store/slices/own.js";
 import { selectResources } from "../../store/slices/presence.js";
 import { SHOWS, type ResourcePresence, type Show } from "../../store/types.js";
 import type { Account } from "../../xmpp/account.js";
+import { presenceSignatureOf, type PresenceSignature } from "../../xmpp/features/pgp.js";
 import { presenceController, type OwnView, type ResourceInfo } from "../../xmpp/features/presence.js";
 import { accountFor, type CommandContext } from "../context.js";
 import type { CommandDef, CommandResult } from "../types.js";
@@ -155,7 +156,7 @@ function resolveContact(ctx: CommandContext, account: Account, input: string): {
   throw new UsageError(`no contact ${input} on ${account.name}`);
 }
 
-function infoLines(jid: string, infos: ResourceInfo[]): string[] {
+function infoLines(jid: string, infos: ResourceInfo[], signature: (full: string) => PresenceSignature | undefined = () => undefined): string[] {
   const best = infos.find((i) => i.best)?.resource;
   const lines = [`${jid}: ${infos.length} resource${infos.length === 1 ? "" : "s"}${best ? `, best: ${best.resource || "(none)"}` : ""}`];
   for (const i of infos) {
@@ -164,6 +165,8 @@ function infoLines(jid: string, infos: ResourceInfo[]): string[] {
     const client = clientText(r.client);
     lines.push(`    client: ${client ?? "unknown"}${i.versionError ? ` (version query failed: ${i.versionError})` : ""}`);
     if (r.caps) lines.push(`    caps: ${r.caps.node} ${r.caps.ver} (${r.caps.hash})`);
+    const sig = signature(r.full);
+    if (sig) lines.push(`    presence signed (XEP-0027): ${sig.verified}${sig.keyId ? `, key ${sig.keyId}` : ""}${sig.note ? ` (${sig.note})` : ""}`);
     if (i.idleSeconds !== undefined) lines.push(`    idle: ${i.idleSeconds > 0 ? `${duration(i.idleSeconds)}${r.idleSince ? ` (since ${r.idleSince})` : ""}` : "active now"}`);
     else if (r.idleSince) lines.push(`    idle since ${r.idleSince}${i.lastError ? ` (last activity query failed: ${i.lastError})` : ""}`);
     else if (i.lastError) lines.push(`    idle: unknown (last activity query failed: ${i.lastError})`);
@@ -219,12 +222,12 @@ export const infoCommand: CommandDef<CommandContext> = {
     const best = bestResource;
     return {
       type: "output",
-      lines: infoLines(jid, infos),
+      lines: infoLines(jid, infos, (full) => presenceSignatureOf(ctx.client, account.name, full)),
       data: {
         account: account.name,
         jid,
         best,
-        resources: infos.map((i) => ({ ...resourceData(i.resource), best: i.best, idle_seconds: i.idleSeconds, version: i.version, version_error: i.versionError, last_error: i.lastError })),
+        resources: infos.map((i) => ({ ...resourceData(i.resource), best: i.best, idle_seconds: i.idleSeconds, version: i.version, version_error: i.versionError, last_error: i.lastError, signed: presenceSignatureOf(ctx.client, account.name, i.resource.full)?.verified })),
       },
     };
   },

@@ -189,7 +189,7 @@ export const execCommand: CommandDef<CommandContext> = {
     if (target) {
       const body = cleanOutgoing(r.stdout.replace(/\n+$/, ""));
       if (body.trim() === "") throw new UsageError(`${argv[0]} printed nothing to send`);
-      const msg = sendChat(ctx.client, target.account, target.jid, body);
+      const msg = await sendChat(ctx.client, target.account, target.jid, body);
       return { type: "output", lines: [`sent the output of ${argv[0]} to ${msg.to} (${stdout.length} line${stdout.length === 1 ? "" : "s"})`], data: { id: msg.id, to: msg.to, account: target.account.name, state: msg.state } };
     }
     return { type: "output", lines: [...stdout, ...stderr.map((l) => `stderr: ${l}`)], data: { program: argv[0], exit_code: r.code, stdout: r.stdout, stderr: r.stderr } };

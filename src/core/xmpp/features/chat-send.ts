@@ -3,6 +3,7 @@
  * outbox to the conversation's locked resource (XEP-0296) when there is one; chat states,
  * displayed markers and corrections follow the user's settings.
  */
+import { EncryptionRequiredError, type Ciphertext } from "../../crypto/encryption.js";
 import { UsageError } from "../../errors.js";
 import { bareJid, normalizeJid, parseJid } from "../../jid.js";
 import type { EnqueueOptions, OutboxAccount, OutgoingMessage } from "../../messaging/outbox.js";
@@ -84,23 +85,48 @@ export interface SendOptions {
   replaces?: string;
 }
 
-/** Queue a message (sent at once when online) to `jid`, honouring the conversation's lock. */
-export function sendChat(ctx: FeatureContext, account: Account, jid: string, body: string, opts: SendOptions = {}): OutgoingMessage {
+/**
+ * The ciphertext for a message to `peer` under the conversation's encryption policy: undefined
+ * for plaintext (policy off, or auto and the contact has no usable key). Policy on and no way to
+ * encrypt, or encryption failing, throws: the message is then NOT sent, in plaintext or otherwise.
+ */
+export async function encryptFor(ctx: FeatureContext, account: Account, peer: string, body: string): Promise<Ciphertext | undefined> {
+  const policy = ctx.encryption.policy(account.name, peer);
+  if (policy === "off") return undefined;
+  const choice = await ctx.encryption.choose(account.name, peer);
+  if ("reasons" in choice) {
+    if (policy === "auto") return undefined;
+    throw new EncryptionRequiredError(`not sent: encryption is on for ${peer} but impossible (${choice.reasons.join("; ")}); /pgp off ${peer} to send in plaintext`, { peer, reasons: choice.reasons });
+  }
+  try {
+    return await choice.strategy.encrypt(account.name, peer, body);
+  } catch (err) {
+    throw new EncryptionRequiredError(`not sent: ${(err as Error).message}`, { peer, scheme: choice.strategy.scheme });
+  }
+}
+
+/**
+ * Queue a message (sent at once when online) to `jid`, honouring the conversation's lock and its
+ * encryption policy (see encryptFor: nothing is queued when encryption is required and fails).
+ */
+export async function sendChat(ctx: FeatureContext, account: Account, jid: string, body: string, opts: SendOptions = {}): Promise<OutgoingMessage> {
   const type = opts.type ?? "chat";
   const to = resolveTarget(ctx, account.name, jid);
+  const encrypted = await encryptFor(ctx, account, bareJid(to), body);
   const extra: EnqueueOptions = {};
+  if (encrypted) extra.encrypted = encrypted;
   if (opts.replaces) extra.replaces = opts.replaces;
   if (type === "chat" && ctx.settings().send_chat_states) extra.active = true;
   return ctx.outbox.enqueue(outboxAccountOf(account), to, body, type, extra);
 }
 
 /** XEP-0308: replace our last message to `jid` with `body`. */
-export function correctLast(ctx: FeatureContext, account: Account, jid: string, body: string): { message: OutgoingMessage; original: ChatMessage } {
+export async function correctLast(ctx: FeatureContext, account: Account, jid: string, body: string): Promise<{ message: OutgoingMessage; original: ChatMessage }> {
   const peer = peerOf(jid);
   const original = lastOutgoing(getConversation(ctx.store.account(account.name), peer));
   if (!original) throw new UsageError(`nothing to correct: you have sent no message to ${peer}`);
   if (original.body === body) throw new UsageError("the correction is the same as the message");
-  const message = sendChat(ctx, account, jid, body, { replaces: original.wireId ?? original.id, type: original.type === "normal" ? "normal" : "chat" });
+  const message = await sendChat(ctx, account, jid, body, { replaces: original.wireId ?? original.id, type: original.type === "normal" ? "normal" : "chat" });
   return { message, original };
 }
 

@@ -9,12 +9,14 @@
  * - the outbox's messages and state changes, mirrored into the conversations.
  * Outgoing commands live in chat-send.ts.
  */
+import type { OpenedMessage } from "../../crypto/encryption.js";
 import { bareJid, sameBareJid, tryParseJid } from "../../jid.js";
 import {
   buildCarbonsEnable,
   buildReceipt,
   checkCarbon,
   parseChatState,
+  parseDelay,
   parseMessage,
   parsePeerState,
   parseStanzaError,
@@ -51,10 +53,14 @@ export function messageView(account: string, m: ChatMessage, lock: string | unde
     carbon: m.carbon,
     state: m.state,
     lock: lock ?? null,
+    encryption: m.encryption,
+    verified: m.verified,
+    ox_kind: m.oxKind,
+    crypto_note: m.cryptoNote,
   };
 }
 
-function toChatMessage(msg: IncomingMessage, direction: "in" | "out", carbon: Carbon, now: Date): ChatMessage {
+function toChatMessage(msg: IncomingMessage, direction: "in" | "out", carbon: Carbon, now: Date, opened?: OpenedMessage): ChatMessage {
   const m: ChatMessage = { id: msg.id, direction, from: msg.from, to: msg.to, type: msg.type, body: msg.body, time: now.toISOString() };
   if (msg.delay) m.delay = msg.delay;
   if (msg.delayIssue) m.delayIssue = msg.delayIssue;
@@ -66,6 +72,12 @@ function toChatMessage(msg: IncomingMessage, direction: "in" | "out", carbon: Ca
   if (msg.subject !== undefined) m.subject = msg.subject;
   if (msg.thread) m.thread = msg.thread;
   if (msg.error) m.error = msg.error;
+  if (opened) {
+    m.encryption = opened.scheme;
+    m.verified = opened.verified;
+    if (opened.oxKind) m.oxKind = opened.oxKind;
+    if (opened.note) m.cryptoNote = opened.note;
+  }
   return m;
 }
 
@@ -130,6 +142,7 @@ export function installChat(ctx: FeatureContext): void {
     }
     const message: ChatMessage = { id: m.id, direction: "out", from, to: m.to, type: m.type, body: m.body, time: m.created, state: m.state };
     if (m.body.startsWith("/me ")) message.me = true;
+    if (m.encryption) message.encryption = m.encryption;
     dispatch(m.account, { type: "conversations/message", account: m.account, peer, message }, "message");
   });
 
@@ -177,7 +190,7 @@ export function installChat(ctx: FeatureContext): void {
     ctx.publish("warning", { account, code, text, ...fields });
   };
 
-  const handleMessage = (account: string, own: string, el: XmlElement, carbon: Carbon) => {
+  const handleMessage = (account: string, own: string, el: XmlElement, carbon: Carbon, opened?: OpenedMessage) => {
     const now = new Date();
     const type = el.attrs.type ?? "normal";
     const from = el.attrs.from ?? bareJid(own);
@@ -205,7 +218,7 @@ export function installChat(ctx: FeatureContext): void {
     }
 
     const chatState = parseChatState(el);
-    const msg = parseMessage(account, own, el, now);
+    const msg = parseMessage(account, own, el, now, opened ? (opened.body ?? "") : undefined);
     if (!msg) {
       // A standalone chat state (ours from another device are not news).
       if (chatState && carbon !== "sent" && type !== "error" && type !== "groupchat") onChatState(account, from, chatState, now, carbon);
@@ -238,7 +251,7 @@ export function installChat(ctx: FeatureContext): void {
       // No original here (lost, or before our history): shown as a message of its own.
     }
 
-    const message = toChatMessage(msg, direction, carbon, now);
+    const message = toChatMessage(msg, direction, carbon, now, opened);
     const statesBefore = getConversation(ctx.store.account(account), peer)?.chatState;
     const added = dispatch(account, { type: "conversations/message", account, peer, message, chatState: direction === "in" ? chatState : undefined }, "message");
     if (added) {
@@ -251,6 +264,10 @@ export function installChat(ctx: FeatureContext): void {
     maybeReceipt(account, el, msg, carbon);
   };
 
+  // Encrypted messages are opened asynchronously; while one is being opened, later messages of the
+  // same account wait behind it so the conversation keeps the order they arrived in.
+  const incoming = new Map<string, { chain: Promise<void>; pending: number }>();
+
   const onMessage = (account: string, stanza: XmlElement) => {
     const own = ctx.ownJid(account);
     const carbon = checkCarbon(stanza, own);
@@ -258,7 +275,32 @@ export function installChat(ctx: FeatureContext): void {
       warn(account, "forged_carbon", `dropped a forged carbon (spoofing?): ${carbon.reason}`, { from: carbon.from ?? null });
       return;
     }
-    handleMessage(account, own, carbon ? carbon.inner : stanza, carbon?.kind);
+    const el = carbon ? carbon.inner : stanza;
+    const strategy = el.attrs.type === "error" || el.attrs.type === "groupchat" ? undefined : ctx.encryption.detect(el);
+    const queue = incoming.get(account);
+    if (!strategy && !queue) {
+      handleMessage(account, own, el, carbon?.kind);
+      return;
+    }
+    const q = queue ?? { chain: Promise.resolve(), pending: 0 };
+    incoming.set(account, q);
+    q.pending++;
+    q.chain = q.chain
+      .then(async () => {
+        let opened: OpenedMessage | undefined;
+        if (strategy) {
+          const from = el.attrs.from ?? bareJid(own);
+          const delay = parseDelay(el, own)?.delay;
+          // A sent carbon (ours, from another device) is addressed to the peer, not to us.
+          const recipient = carbon?.kind === "sent" && el.attrs.to ? el.attrs.to : own;
+          opened = await strategy.decrypt(account, el, { from, own: recipient, id: el.getChild("origin-id", NS.sid)?.attrs.id ?? el.attrs.id, delay });
+        }
+        handleMessage(account, ctx.ownJid(account), el, carbon?.kind, opened);
+      })
+      .catch((err: Error) => ctx.log.warn(`account ${account}: encrypted message: ${err.message}`))
+      .finally(() => {
+        if (--q.pending === 0 && incoming.get(account) === q) incoming.delete(account);
+      });
   };
 
   // The lock rule needs only who sent an (un)availability and which: the presence feature parses

@@ -173,7 +173,7 @@ export function installPresence(ctx: FeatureContext): void {
     if (acct?.online) {
       const idleSince = own.auto && ctx.settings().send_idle ? xmppDateTime(Date.parse(own.auto.since)) : undefined;
       try {
-        await acct.send(buildPresence({ show: own.show, status: own.status, priority, caps: ctx.disco.capsElement(), idleSince }));
+        await acct.send(await ctx.decoratedPresence(acct, buildPresence({ show: own.show, status: own.status, priority, caps: ctx.disco.capsElement(), idleSince })));
         // Our own resource, at once (the server's reflection of it confirms it).
         const bound = acct.state.boundJid ? tryParseJid(acct.state.boundJid) : null;
         if (bound) {
@@ -347,7 +347,7 @@ export function installPresence(ctx: FeatureContext): void {
       const cfg = accountConfig(account.name);
       const text = status === "" ? undefined : status;
       const stanza = show === "unavailable" ? buildUnavailable(to, text) : buildPresence({ to, show, status: text, priority: priorityFor(cfg, show), caps: ctx.disco.capsElement() });
-      await account.send(stanza);
+      await account.send(await ctx.decoratedPresence(account, stanza));
     },
 
     async setPriority(account, value, target) {

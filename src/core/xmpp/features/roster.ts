@@ -360,4 +360,6 @@ export function installRoster(ctx: FeatureContext): void {
   ctx.engine.handleIq("block", NS_BLOCKING, (account, iq, child) => feature.blockPush(account, iq, child));
   ctx.engine.handleIq("unblock", NS_BLOCKING, (account, iq, child) => feature.blockPush(account, iq, child));
   ctx.engine.on("stanza", ({ account, stanza }) => feature.onStanza(account, stanza));
+  // A roster cache write still in flight finishes before the client is gone (and its data dir with it).
+  ctx.onShutdown(() => feature.flushCache());
 }

@@ -9,6 +9,7 @@
  */
 import { Parser, XMLError } from "@xmpp/xml";
 import FramedParser from "@xmpp/websocket/lib/FramedParser.js";
+import type { XmlElement } from "./xml.js";
 
 export interface ParserLimits {
   /** Largest top-level element (stanza or nonza) in characters. */
@@ -116,4 +117,25 @@ export function createParserClass(limits: ParserLimits = DEFAULT_LIMITS, framed 
     }
   }
   return SafeParser;
+}
+
+/**
+ * Parse one element from untrusted text (a decrypted OpenPGP payload, say) with the same rules as
+ * the stream: size and depth caps, no DTDs, comments, processing instructions, unknown entities or
+ * illegal characters. Throws StreamParseError; never hangs or crashes on bad input.
+ */
+export function parseUntrustedElement(text: string, limits: ParserLimits = DEFAULT_LIMITS): XmlElement {
+  const trimmed = text.trim();
+  if (trimmed.length > limits.maxStanzaSize) throw new StreamParseError("policy-violation", `XML larger than ${limits.maxStanzaSize} characters`);
+  const Framed = createParserClass(limits, true);
+  const parser = new Framed();
+  const found: XmlElement[] = [];
+  let error: Error | undefined;
+  parser.on("element", (el: XmlElement) => found.push(el));
+  parser.on("start", (el: XmlElement) => found.push(el));
+  parser.on("error", (err: Error) => (error ??= err));
+  parser.write(trimmed);
+  if (error) throw error instanceof StreamParseError ? error : new StreamParseError("not-well-formed", error.message);
+  if (found.length !== 1) throw new StreamParseError("not-well-formed", found.length === 0 ? "no complete XML element" : "more than one XML element");
+  return found[0]!;
 }

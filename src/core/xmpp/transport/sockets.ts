@@ -26,6 +26,12 @@ export interface XmppSocket extends EventEmitter {
 /** Plain TCP (before STARTTLS). A net.Socket, as @xmpp/starttls-style upgrades expect. */
 export class PlainSocket extends net.Socket {
   secure = false;
+  constructor(options?: net.SocketConstructorOpts) {
+    super(options);
+    // XMPP is interactive: no Nagle delay (a stanza larger than one segment, an encrypted
+    // message say, otherwise waits for the peer's delayed ACK, ~40 ms).
+    this.setNoDelay(true);
+  }
 }
 
 /** TLS: direct (XEP-0368) with `{host, port}`, or STARTTLS over an existing socket with `{socket}`. */
@@ -43,6 +49,7 @@ export class TlsSocket extends EventEmitter implements XmppSocket {
     let socket: tls.TLSSocket;
     try {
       socket = tls.connect({ ...tlsConnectOptions(this.#policy), ...params });
+      socket.setNoDelay(true);
     } catch (err) {
       queueMicrotask(() => this.emit("error", err));
       return;
