@@ -184,6 +184,14 @@ export const ACCOUNT_KEYS = [
     default: true,
     description: "Connect this account at start-up.",
   },
+  {
+    key: "history_retention_days",
+    type: "int",
+    min: 0,
+    max: 36_500,
+    defaultText: "history_retention_days",
+    description: "Days this account's messages are kept in the local history; unset means the global setting, 0 forever.",
+  },
 ] as const satisfies readonly KeyDef[];
 
 export const SETTINGS = [
@@ -323,6 +331,32 @@ export const SETTINGS = [
     default: "YYYY-MM-DD",
     description: "How the interface shows dates in day separators: YYYY, YY, MM, M, DD, D; anything else is kept as is.",
   },
+  {
+    key: "history",
+    type: "boolean",
+    default: true,
+    description: "Keep every message in the local history database (<data dir>/history/history.db), which also makes the outbox survive crashes. Read at start-up.",
+  },
+  {
+    key: "history_store_decrypted",
+    type: "boolean",
+    default: false,
+    description: "Store the decrypted text of encrypted messages in the history; off: they are stored as \"[encrypted message]\".",
+  },
+  {
+    key: "history_retention_days",
+    type: "int",
+    min: 0,
+    max: 36_500,
+    default: 0,
+    description: "Days messages are kept in the local history (older ones are deleted at start-up and each day); 0 keeps them forever.",
+  },
+  {
+    key: "mam",
+    type: "boolean",
+    default: true,
+    description: "Use the server's message archive (XEP-0313): catch up on every new session and fetch older pages on demand.",
+  },
 ] as const satisfies readonly KeyDef[];
 
 export type AccountKey = (typeof ACCOUNT_KEYS)[number]["key"];
@@ -348,6 +382,7 @@ export interface AccountConfig {
   priority_dnd?: number;
   allow_plaintext: boolean;
   enabled: boolean;
+  history_retention_days?: number;
 }
 
 /** An account as stored in the file: only the keys that were set. */
@@ -373,6 +408,10 @@ export interface Settings {
   send_idle: boolean;
   time_format: string;
   date_format: string;
+  history: boolean;
+  history_store_decrypted: boolean;
+  history_retention_days: number;
+  mam: boolean;
 }
 
 // Compile-time check that the types above and the tables declare the same keys.

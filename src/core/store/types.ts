@@ -93,6 +93,8 @@ export interface ChatMessage {
   subject?: string;
   thread?: string;
   error?: { condition: string; text?: string };
+  encryption?: "pgp" | "ox";
+  verified?: "verified" | "unverified" | "unsigned" | "bad";
 }
 
 export interface Conversation {
