@@ -94,6 +94,8 @@ export interface SearchHit {
 }
 
 export interface ArchiveState {
+  /** When the first catch-up ran (the archive had nothing yet, or this is where we started). */
+  seeded?: string;
   /** The newest archive id we have everything up to. */
   lastId?: string;
   /** The oldest archive id we fetched (paging back goes before it), per conversation key. */
@@ -135,10 +137,11 @@ const MIGRATIONS: readonly string[] = [
     verified TEXT,
     carbon TEXT,
     flags INTEGER NOT NULL DEFAULT 0,
-    source TEXT NOT NULL
+    source TEXT NOT NULL,
+    seq INTEGER NOT NULL
   );
   CREATE UNIQUE INDEX messages_stanza_id ON messages(account, stanza_id) WHERE stanza_id IS NOT NULL;
-  CREATE INDEX messages_conversation ON messages(account, peer, ts);
+  CREATE INDEX messages_conversation ON messages(account, peer, ts, seq);
   CREATE INDEX messages_id ON messages(account, id);
   CREATE INDEX messages_ts ON messages(ts);
   CREATE VIRTUAL TABLE messages_fts USING fts5(body, content='messages', content_rowid='row', tokenize='unicode61 remove_diacritics 2');
@@ -164,6 +167,7 @@ const MIGRATIONS: readonly string[] = [
     archive TEXT NOT NULL,
     last_id TEXT,
     oldest_id TEXT,
+    seeded TEXT,
     complete INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (account, archive)
   );
@@ -210,6 +214,7 @@ type Row = {
   carbon: string | null;
   flags: number;
   source: string;
+  seq: number;
 };
 
 function bare(jid: string): string {
@@ -283,6 +288,8 @@ export class HistoryDb {
   readonly file: string;
   readonly #db: Database.Database;
   readonly #stmts: ReturnType<HistoryDb["prepare"]>;
+  #minSeq = 0;
+  #maxSeq = 0;
 
   static open(dataDir: string, opts: OpenOptions = {}): HistoryDb {
     const dir = path.join(dataDir, HISTORY_DIR);
@@ -321,6 +328,9 @@ export class HistoryDb {
       const check = db.pragma("quick_check(1)", { simple: true });
       if (check !== "ok") throw Object.assign(new Error(String(check)), { code: "SQLITE_CORRUPT" });
       this.#stmts = this.prepare();
+      const seqs = db.prepare("SELECT min(seq) AS lo, max(seq) AS hi FROM messages").get() as { lo: number | null; hi: number | null };
+      this.#minSeq = seqs.lo ?? 0;
+      this.#maxSeq = seqs.hi ?? 0;
     } catch (err) {
       try {
         db?.close();
@@ -357,8 +367,8 @@ export class HistoryDb {
       byStanzaId: d.prepare<[string, string], Row>("SELECT * FROM messages WHERE account = ? AND stanza_id = ?"),
       byId: d.prepare<[string, string], Row>("SELECT * FROM messages WHERE account = ? AND id = ? ORDER BY row DESC LIMIT 20"),
       insert: d.prepare(
-        `INSERT INTO messages (account, peer, direction, sender, sender_bare, recipient, id, id_kind, wire_id, stanza_id, stanza_id_by, type, body, subject, thread, time, delay, ts, state, error, corrections, encryption, verified, carbon, flags, source)
-         VALUES (@account, @peer, @direction, @sender, @sender_bare, @recipient, @id, @id_kind, @wire_id, @stanza_id, @stanza_id_by, @type, @body, @subject, @thread, @time, @delay, @ts, @state, @error, @corrections, @encryption, @verified, @carbon, @flags, @source)`,
+        `INSERT INTO messages (account, peer, direction, sender, sender_bare, recipient, id, id_kind, wire_id, stanza_id, stanza_id_by, type, body, subject, thread, time, delay, ts, state, error, corrections, encryption, verified, carbon, flags, source, seq)
+         VALUES (@account, @peer, @direction, @sender, @sender_bare, @recipient, @id, @id_kind, @wire_id, @stanza_id, @stanza_id_by, @type, @body, @subject, @thread, @time, @delay, @ts, @state, @error, @corrections, @encryption, @verified, @carbon, @flags, @source, @seq)`,
       ),
       setStanzaId: d.prepare("UPDATE messages SET stanza_id = ?, stanza_id_by = ? WHERE row = ? AND stanza_id IS NULL"),
       setState: d.prepare("UPDATE messages SET state = ?, error = ? WHERE account = ? AND id = ? AND direction = 'out'"),
@@ -366,13 +376,15 @@ export class HistoryDb {
       outboxPut: d.prepare("INSERT INTO outbox (id, account, state, data, updated) VALUES (?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET state = excluded.state, data = excluded.data, updated = excluded.updated"),
       outboxDelete: d.prepare("DELETE FROM outbox WHERE id = ?"),
       outboxAll: d.prepare<[], { data: string }>("SELECT data FROM outbox ORDER BY rowid"),
-      archiveGet: d.prepare<[string, string], { last_id: string | null; oldest_id: string | null; complete: number }>("SELECT last_id, oldest_id, complete FROM archive WHERE account = ? AND archive = ?"),
-      archivePut: d.prepare("INSERT INTO archive (account, archive, last_id, oldest_id, complete) VALUES (?, ?, ?, ?, ?) ON CONFLICT(account, archive) DO UPDATE SET last_id = excluded.last_id, oldest_id = excluded.oldest_id, complete = excluded.complete"),
-      before: d.prepare<[string, string, string, string, number, number], Row>(
-        "SELECT * FROM messages WHERE account = ? AND peer = ? AND (ts < ? OR (ts = ? AND row < ?)) ORDER BY ts DESC, row DESC LIMIT ?",
+      archiveGet: d.prepare<[string, string], { last_id: string | null; oldest_id: string | null; seeded: string | null; complete: number }>("SELECT last_id, oldest_id, seeded, complete FROM archive WHERE account = ? AND archive = ?"),
+      archivePut: d.prepare(
+        "INSERT INTO archive (account, archive, last_id, oldest_id, seeded, complete) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(account, archive) DO UPDATE SET last_id = excluded.last_id, oldest_id = excluded.oldest_id, seeded = excluded.seeded, complete = excluded.complete",
       ),
-      latest: d.prepare<[string, string, number], Row>("SELECT * FROM messages WHERE account = ? AND peer = ? ORDER BY ts DESC, row DESC LIMIT ?"),
-      conversation: d.prepare<[string, string], Row>("SELECT * FROM messages WHERE account = ? AND peer = ? ORDER BY ts, row"),
+      before: d.prepare<[string, string, string, string, number, number], Row>(
+        "SELECT * FROM messages WHERE account = ? AND peer = ? AND (ts < ? OR (ts = ? AND seq < ?)) ORDER BY ts DESC, seq DESC LIMIT ?",
+      ),
+      latest: d.prepare<[string, string, number], Row>("SELECT * FROM messages WHERE account = ? AND peer = ? ORDER BY ts DESC, seq DESC LIMIT ?"),
+      conversation: d.prepare<[string, string], Row>("SELECT * FROM messages WHERE account = ? AND peer = ? ORDER BY ts, seq"),
       get: d.prepare<[number], Row>("SELECT * FROM messages WHERE row = ?"),
       newestTs: d.prepare<[string], { ts: string | null }>("SELECT max(ts) AS ts FROM messages WHERE account = ?"),
     };
@@ -404,9 +416,11 @@ export class HistoryDb {
 
   /**
    * Store a message unless it is already there. A duplicate that brings the archive id we lacked
-   * fills it in (so the archive's copy is recognised later).
+   * fills it in (so the archive's copy is recognised later). Order within one timestamp (archives
+   * stamp whole seconds) is arrival order; `prepend` puts it before everything already stored
+   * (older pages fetched backwards: record them newest first).
    */
-  record(m: StoredMessage): RecordResult {
+  record(m: StoredMessage, placement: "append" | "prepend" = "append"): RecordResult {
     const dup = this.findDuplicate(m);
     if (dup) {
       if (m.stanzaId && !dup.stanza_id) this.#stmts.setStanzaId.run(m.stanzaId, m.stanzaIdBy ?? null, dup.row);
@@ -439,6 +453,7 @@ export class HistoryDb {
       carbon: m.carbon ?? null,
       flags: (m.me ? FLAG_ME : 0) | (m.markable ? FLAG_MARKABLE : 0),
       source: m.source,
+      seq: placement === "prepend" ? --this.#minSeq : ++this.#maxSeq,
     });
     return { inserted: true, row: Number(info.lastInsertRowid) };
   }
@@ -470,15 +485,27 @@ export class HistoryDb {
    * Up to `limit` messages of a conversation older than `before` (a stored message; none: the
    * newest), oldest first.
    */
-  page(account: string, peer: string, limit: number, before?: { ts: string; row: number }): StoredMessage[] {
-    const rows = before ? this.#stmts.before.all(account, peer, before.ts, before.ts, before.row, limit) : this.#stmts.latest.all(account, peer, limit);
+  page(account: string, peer: string, limit: number, before?: { ts: string; seq: number }): StoredMessage[] {
+    const rows = before ? this.#stmts.before.all(account, peer, before.ts, before.ts, before.seq, limit) : this.#stmts.latest.all(account, peer, limit);
     return rows.reverse().map(fromRow);
   }
 
   /** Where a message is in a conversation's order (for `page`'s `before`). */
-  position(account: string, peer: string, id: string): { ts: string; row: number } | undefined {
+  position(account: string, peer: string, id: string): { ts: string; seq: number } | undefined {
     const r = this.#stmts.byId.all(account, id).find((x) => x.peer === peer);
-    return r ? { ts: r.delay ?? r.time, row: r.row } : undefined;
+    return r ? { ts: r.delay ?? r.time, seq: r.seq } : undefined;
+  }
+
+  /** Where stored message `row` is, for `page`'s `before`; `inclusive`: just after it. */
+  positionOfRow(row: number, inclusive = false): { ts: string; seq: number } | undefined {
+    const r = this.#stmts.get.get(row);
+    return r ? { ts: r.delay ?? r.time, seq: r.seq + (inclusive ? 1 : 0) } : undefined;
+  }
+
+  /** The archive id of the oldest stored message of a conversation that has one (where paging back continues). */
+  oldestArchiveId(account: string, peer: string): string | undefined {
+    const r = this.#db.prepare<[string, string], { stanza_id: string }>("SELECT stanza_id FROM messages WHERE account = ? AND peer = ? AND stanza_id IS NOT NULL ORDER BY ts, seq LIMIT 1").get(account, peer);
+    return r?.stanza_id;
   }
 
   conversation(account: string, peer: string): StoredMessage[] {
@@ -513,7 +540,7 @@ export class HistoryDb {
     if (q.until) (where.push("m.ts < @until"), (params.until = q.until));
     const sql = `SELECT m.row, m.account, m.peer, m.sender, m.direction, m.id, m.ts, m.body, snippet(messages_fts, 0, '[', ']', '…', 12) AS snippet
       FROM messages_fts JOIN messages m ON m.row = messages_fts.rowid
-      WHERE ${where.join(" AND ")} ORDER BY m.ts DESC, m.row DESC LIMIT @limit`;
+      WHERE ${where.join(" AND ")} ORDER BY m.ts DESC, m.seq DESC LIMIT @limit`;
     type Hit = { row: number; account: string; peer: string; sender: string; direction: "in" | "out"; id: string; ts: string; body: string; snippet: string };
     try {
       return this.#db
@@ -561,10 +588,11 @@ export class HistoryDb {
 
   // -- archive positions ------------------------------------------------------------------------
 
-  archiveState(account: string, archive: string): ArchiveState {
+  archiveState(account: string, archive: string): ArchiveState | undefined {
     const r = this.#stmts.archiveGet.get(account, archive);
-    if (!r) return {};
+    if (!r) return undefined;
     const s: ArchiveState = {};
+    if (r.seeded) s.seeded = r.seeded;
     if (r.last_id) s.lastId = r.last_id;
     if (r.oldest_id) s.oldestId = r.oldest_id;
     if (r.complete) s.complete = true;
@@ -572,7 +600,7 @@ export class HistoryDb {
   }
 
   setArchiveState(account: string, archive: string, s: ArchiveState): void {
-    this.#stmts.archivePut.run(account, archive, s.lastId ?? null, s.oldestId ?? null, s.complete ? 1 : 0);
+    this.#stmts.archivePut.run(account, archive, s.lastId ?? null, s.oldestId ?? null, s.seeded ?? null, s.complete ? 1 : 0);
   }
 
   // -- outbox -----------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ import { errorInfo } from "../errors.js";
 import type { Logger } from "../logger.js";
 import type { OutboxStorage, OutgoingMessage } from "../messaging/outbox.js";
 import type { ChatMessage } from "../store/types.js";
+import type { Archive, OlderResult } from "../xmpp/features/archive.js";
 import { ENCRYPTED_PLACEHOLDER, HistoryDb, type MessageSource, type RecordResult, type StoredMessage } from "./db.js";
 
 export interface HistoryDeps {
@@ -47,6 +48,8 @@ export function toChatMessage(m: StoredMessage): ChatMessage {
 
 export class History {
   readonly db: HistoryDb;
+  /** The server archive (set by the archive feature). */
+  archive: Archive | undefined;
   readonly #deps: HistoryDeps;
   #timer: NodeJS.Timeout | undefined;
 
@@ -130,11 +133,29 @@ export class History {
    */
   recordChat(account: string, peer: string, m: ChatMessage, idKind: StoredMessage["idKind"], source: MessageSource): RecordResult {
     try {
-      return this.db.record(this.toRow(account, peer, m, idKind, source));
+      const rec = this.db.record(this.toRow(account, peer, m, idKind, source));
+      if (rec.inserted && m.stanzaId && source !== "mam") this.archive?.noteLive(account, m.stanzaId);
+      return rec;
     } catch (err) {
       this.#failed("record", err);
       return { inserted: true, row: 0 };
     }
+  }
+
+  /**
+   * Older messages of a conversation before the oldest one shown: the local store first, then the
+   * server archive. They go to the front of the conversation in the store.
+   */
+  async loadOlder(account: string, peer: string, limit = 50): Promise<OlderResult> {
+    if (!this.archive) throw new Error("history is not wired to a client");
+    return this.archive.loadOlder(account, peer, limit);
+  }
+
+  /** Put the stored messages up to and including `m` (with what came before it) into its conversation. */
+  showAround(m: StoredMessage, store: { dispatch(a: { type: "conversations/older"; account: string; peer: string; messages: ChatMessage[] }): void }, context = 30): void {
+    const at = this.db.positionOfRow(m.row ?? 0, true);
+    const rows = at ? this.db.page(m.account, m.peer, context, at) : [];
+    store.dispatch({ type: "conversations/older", account: m.account, peer: m.peer, messages: rows.map(toChatMessage) });
   }
 
   correct(account: string, peer: string, id: string, body: string): void {

@@ -5,6 +5,7 @@ import type { CommandDef } from "../types.js";
 import { accountCommand, passwordCommand } from "./account.js";
 import { connectCommand, disconnectCommand } from "./connection.js";
 import { helpCommand, quitCommand } from "./general.js";
+import { historyCommand, mamCommand, searchCommand } from "./history.js";
 import { chatCommands } from "./chat.js";
 import { msgCommand } from "./messaging.js";
 import { presenceCommands } from "./presence.js";
@@ -21,6 +22,9 @@ export const COMMANDS: readonly CommandDef<CommandContext>[] = [
   ...rosterCommands,
   ...presenceCommands,
   ...windowCommands,
+  searchCommand,
+  historyCommand,
+  mamCommand,
   helpCommand,
   quitCommand,
 ];

@@ -60,7 +60,7 @@ export function messageView(account: string, m: ChatMessage, lock: string | unde
   };
 }
 
-function toChatMessage(msg: IncomingMessage, direction: "in" | "out", carbon: Carbon, now: Date): ChatMessage {
+export function toChatMessage(msg: IncomingMessage, direction: "in" | "out", carbon: Carbon, now: Date): ChatMessage {
   const m: ChatMessage = { id: msg.id, direction, from: msg.from, to: msg.to, type: msg.type, body: msg.body, time: now.toISOString() };
   if (msg.delay) m.delay = msg.delay;
   if (msg.delayIssue) m.delayIssue = msg.delayIssue;

@@ -1,5 +1,6 @@
 /** Every protocol feature, installed once per client, in this order. */
 import type { FeatureContext } from "./types.js";
+import { installArchive } from "./archive.js";
 import { installChat } from "./chat.js";
 import { installDisco } from "./discovery.js";
 import { installPresence } from "./presence.js";
@@ -10,4 +11,5 @@ export function installFeatures(ctx: FeatureContext): void {
   installRoster(ctx);
   installPresence(ctx);
   installChat(ctx);
+  installArchive(ctx);
 }
