@@ -2,7 +2,9 @@
  * History against a real Prosody with mod_mam: catch-up after being offline while a peer sent
  * messages (delivered elsewhere, so only the archive has them), paging back beyond local history,
  * de-duplication when the same message comes live, as a carbon, as a resend and from the archive,
- * and a forged archive result from another account dropped. The third-party sender is slixmpp.
+ * a forged archive result from another account dropped, and the connection cut over and over
+ * (a loopback proxy) while both sides send: nothing lost, nothing doubled. The third-party sender
+ * is slixmpp.
  */
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 
@@ -11,6 +13,7 @@ import { xml } from "../../src/core/xmpp/transport/xml.js";
 import { serverKeys, tempClient } from "../helpers/engine.js";
 import { peerAvailable, startPeer, type Peer } from "../helpers/peer.js";
 import { prosodyAvailable, startProsody, type ProsodyServer } from "../helpers/prosody.js";
+import { startTcpProxy } from "../helpers/tcp-proxy.js";
 import { waitFor } from "../helpers/wait-for.js";
 
 const run = prosodyAvailable() && peerAvailable() ? describe : describe.skip;
@@ -168,4 +171,47 @@ run("history and the server archive (Prosody mod_mam)", () => {
     expect(t.events.some((e: PublishedEvent) => e.event === "message" && e.body === "forged archive")).toBe(false);
     expect(t.client.history!.db.search({ text: "forged" })).toEqual([]);
   }, 30_000);
+
+  test("the connection cut repeatedly while both sides send: 0 lost, 0 duplicated", async () => {
+    const [a, b] = await Promise.all([server.createAccount(), server.createAccount()]);
+    const proxy = await startTcpProxy(server.c2sPort);
+    try {
+      const A = tempClient([{ jid: a.jid, name: "me", set: { ...serverKeys(server, a.password), port: proxy.port } }]);
+      const B = tempClient([{ jid: b.jid, name: "me", set: serverKeys(server, b.password) }]);
+      clients.push(A, B);
+      await Promise.all([A.connectAll(), B.connectAll()]);
+      const ROUNDS = 8;
+      const PER = 5;
+      for (let r = 0; r < ROUNDS; r++) {
+        for (let i = 0; i < PER; i++) {
+          A.client.sendMessage(A.engine.get("me"), b.jid, `a${r}-${i}`);
+          B.client.sendMessage(B.engine.get("me"), a.jid, `b${r}-${i}`);
+        }
+        // Cut while those are in flight; wait for the next connection to be up.
+        const before = proxy.connections();
+        proxy.cut();
+        await waitFor(() => proxy.connections() > before && A.engine.get("me").online, { timeout: 20_000, message: `reconnect after cut ${r}` });
+      }
+      const expectA = Array.from({ length: ROUNDS * PER }, (_, k) => `a${Math.floor(k / PER)}-${k % PER}`);
+      const expectB = Array.from({ length: ROUNDS * PER }, (_, k) => `b${Math.floor(k / PER)}-${k % PER}`);
+      await waitFor(() => expectA.every((body) => shown(B, body) > 0) && expectB.every((body) => shown(A, body) > 0), { timeout: 45_000, message: "every message at the other side" }).catch((err: Error) => {
+        throw new Error(`${err.message}; missing at B: ${expectA.filter((x) => shown(B, x) === 0).join(",")}; at A: ${expectB.filter((x) => shown(A, x) === 0).join(",")}`);
+      });
+      await waitFor(() => A.client.outbox.pending().length === 0 && B.client.outbox.pending().length === 0, { timeout: 20_000 });
+      // Fences after everything: whatever was still on its way has arrived.
+      A.client.sendMessage(A.engine.get("me"), b.jid, "fence a");
+      B.client.sendMessage(B.engine.get("me"), a.jid, "fence b");
+      await B.waitEvent((e) => e.event === "message" && e.body === "fence a", { timeout: 20_000 });
+      await A.waitEvent((e) => e.event === "message" && e.body === "fence b", { timeout: 20_000 });
+      expect(expectA.filter((x) => shown(B, x) !== 1)).toEqual([]);
+      expect(expectB.filter((x) => shown(A, x) !== 1)).toEqual([]);
+      expect(bodies(B, a.jid).filter((x) => x.startsWith("a")).sort()).toEqual([...expectA].sort());
+      expect(bodies(A, b.jid).filter((x) => x.startsWith("b")).sort()).toEqual([...expectB].sort());
+      expect(A.client.history!.db.conversation("me", b.jid).length).toBe(2 * ROUNDS * PER + 2);
+      expect(B.client.history!.db.conversation("me", a.jid).length).toBe(2 * ROUNDS * PER + 2);
+      expect(proxy.connections()).toBeGreaterThan(ROUNDS);
+    } finally {
+      await proxy.close();
+    }
+  }, 120_000);
 });
