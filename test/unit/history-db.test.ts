@@ -10,7 +10,7 @@ import Database from "better-sqlite3";
 import { afterEach, describe, expect, test } from "vitest";
 
 import { JabtermError } from "../../src/core/errors.js";
-import { ENCRYPTED_PLACEHOLDER, HistoryDb, SCHEMA_VERSION, ftsQuery, type StoredMessage } from "../../src/core/history/db.js";
+import { ENCRYPTED_PLACEHOLDER, HistoryDb, SCHEMA_VERSION, ftsQuery, snippet, type StoredMessage } from "../../src/core/history/db.js";
 import { History } from "../../src/core/history/history.js";
 import { nullLogger } from "../../src/core/logger.js";
 import type { OutgoingMessage } from "../../src/core/messaging/outbox.js";
@@ -175,13 +175,15 @@ describe("search", () => {
     expect(db.search({ text: "quick", from: "bob@example.org" }).map((h) => h.body)).toEqual(["a quick reply", "the quick brown fox"]);
     expect(db.search({ text: "quick", since: "2026-01-15", until: "2026-02-15" }).map((h) => h.body)).toEqual(["a quick reply"]);
     expect(db.search({ text: "quick brown" }).map((h) => h.body)).toEqual(["the quick brown fox"]);
-    expect(db.search({ text: "fox" })[0]!.snippet).toContain("[fox]");
+    expect(db.search({ text: "fox" })[0]!.snippet).toBe("the quick brown [fox]");
+    expect(snippet(`${"x ".repeat(100)}Café au lait ${"y ".repeat(100)}`, "cafe", 30)).toBe("… x x x x x x [Café] au lait y y …");
   });
 
   test("FTS syntax in what the user typed is just text", () => {
     const db = open();
     db.record(msg({ body: 'he said "NEAR(a b)" OR * -x' }));
-    expect(ftsQuery('a "b')).toBe('"a" """b"');
+    expect(ftsQuery('a "b')).toBe('"a" "b"');
+    expect(ftsQuery("e-mail OR *")).toBe('"e" "mail" "OR"');
     for (const q of ['"', "OR", "*", "NEAR(a", "-x", "a AND", "col:x"]) expect(() => db.search({ text: q })).not.toThrow();
     expect(db.search({ text: '"NEAR(a' }).length).toBe(1);
   });

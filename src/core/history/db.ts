@@ -5,6 +5,10 @@
  * state), the durable outbox, the archive (MAM) position per account, and per-conversation
  * retention. Full-text search is an FTS5 index over the bodies.
  *
+ * Search: an FTS5 index of the bodies without positions (detail=none: smaller and cheaper to
+ * write); every word typed must occur; results are the newest stored first (rowid order, which is
+ * arrival order), the page sorted by time.
+ *
  * Rules:
  * - Versioned schema (PRAGMA user_version); a database from a newer jabterm, a corrupt file or a
  *   database another process holds locked is a clear error, never a silent fresh start.
@@ -144,7 +148,7 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX messages_conversation ON messages(account, peer, ts, seq);
   CREATE INDEX messages_id ON messages(account, id);
   CREATE INDEX messages_ts ON messages(ts);
-  CREATE VIRTUAL TABLE messages_fts USING fts5(body, content='messages', content_rowid='row', tokenize='unicode61 remove_diacritics 2');
+  CREATE VIRTUAL TABLE messages_fts USING fts5(body, content='messages', content_rowid='row', tokenize='unicode61 remove_diacritics 2', detail='none');
   CREATE TRIGGER messages_ai AFTER INSERT ON messages BEGIN
     INSERT INTO messages_fts(rowid, body) VALUES (new.row, new.body);
   END;
@@ -254,10 +258,35 @@ function fromRow(r: Row): StoredMessage {
   return m;
 }
 
-/** Turn what the user typed into an FTS5 query: every word a quoted phrase (all must match). */
+/** The words of a text as the index sees them (letters and digits; everything else separates). */
+export function searchTokens(text: string): string[] {
+  return text.split(/[^\p{L}\p{N}]+/u).filter((w) => w.length > 0);
+}
+
+/** Turn what the user typed into an FTS5 query: every word quoted (FTS syntax is just text), all must match. */
 export function ftsQuery(text: string): string {
-  const words = text.split(/\s+/).filter((w) => w.length > 0);
-  return words.map((w) => `"${w.replaceAll('"', '""')}"`).join(" ");
+  return searchTokens(text)
+    .map((w) => `"${w}"`)
+    .join(" ");
+}
+
+const fold = (s: string) => s.normalize("NFD").replace(/\p{M}/gu, "").toLowerCase();
+
+/** A window of `body` around the first query word, the word in [brackets]. */
+export function snippet(body: string, text: string, width = 80): string {
+  const flat = body.replace(/\s+/g, " ");
+  const folded = fold(flat);
+  let at = -1;
+  let len = 0;
+  for (const w of searchTokens(text)) {
+    const re = new RegExp(`(?<![\\p{L}\\p{N}])${fold(w).replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`, "u");
+    const m = re.exec(folded);
+    if (m && (at < 0 || m.index < at)) (at = m.index), (len = m[0].length);
+  }
+  if (at < 0 || folded.length !== flat.length) return flat.length > width ? `${flat.slice(0, width)}…` : flat;
+  const start = Math.max(0, at - Math.floor((width - len) / 2));
+  const end = Math.min(flat.length, start + width);
+  return `${start > 0 ? "…" : ""}${flat.slice(start, at)}[${flat.slice(at, at + len)}]${flat.slice(at + len, end)}${end < flat.length ? "…" : ""}`;
 }
 
 function sqliteCode(err: unknown): string | undefined {
@@ -538,15 +567,18 @@ export class HistoryDb {
     if (q.from) (where.push("m.sender_bare = @from"), (params.from = bare(q.from)));
     if (q.since) (where.push("m.ts >= @since"), (params.since = q.since));
     if (q.until) (where.push("m.ts < @until"), (params.until = q.until));
-    const sql = `SELECT m.row, m.account, m.peer, m.sender, m.direction, m.id, m.ts, m.body, snippet(messages_fts, 0, '[', ']', '…', 12) AS snippet
+    // Walk the index newest-stored first and stop at the limit (ordering every match by time would
+    // cost a sort of all of them: a common word over a million messages); the page is then in time order.
+    const sql = `SELECT m.row, m.account, m.peer, m.sender, m.direction, m.id, m.ts, m.seq, m.body
       FROM messages_fts JOIN messages m ON m.row = messages_fts.rowid
-      WHERE ${where.join(" AND ")} ORDER BY m.ts DESC, m.seq DESC LIMIT @limit`;
-    type Hit = { row: number; account: string; peer: string; sender: string; direction: "in" | "out"; id: string; ts: string; body: string; snippet: string };
+      WHERE ${where.join(" AND ")} ORDER BY messages_fts.rowid DESC LIMIT @limit`;
+    type Hit = { row: number; account: string; peer: string; sender: string; direction: "in" | "out"; id: string; ts: string; seq: number; body: string };
     try {
       return this.#db
         .prepare<Record<string, unknown>, Hit>(sql)
         .all(params)
-        .map((h) => ({ row: h.row, account: h.account, peer: h.peer, from: h.sender, direction: h.direction, id: h.id, time: h.ts, body: h.body, snippet: h.snippet }));
+        .sort((a, b) => b.ts.localeCompare(a.ts) || b.seq - a.seq)
+        .map((h) => ({ row: h.row, account: h.account, peer: h.peer, from: h.sender, direction: h.direction, id: h.id, time: h.ts, body: h.body, snippet: snippet(h.body, q.text) }));
     } catch (err) {
       throw historyError(this.file, err);
     }
