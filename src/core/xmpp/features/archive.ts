@@ -76,9 +76,15 @@ export class Archive {
   /** Accounts whose catch-up finished in the current session: live archive ids move the position on. */
   readonly #caughtUp = new Set<string>();
   readonly #generation = new Map<string, number>();
+  #stopped = false;
 
   constructor(ctx: FeatureContext) {
     this.#ctx = ctx;
+  }
+
+  /** The client is shutting down: running catch-ups end quietly, the database is about to close. */
+  stop(): void {
+    this.#stopped = true;
   }
 
   get #history() {
@@ -167,6 +173,7 @@ export class Archive {
       if (!state) {
         // First time: the last page only, kept as history (not shown as news).
         const { results, fin } = await this.query(acct, archive, { max: FIRST_PAGE, before: "" });
+        if (this.#stopped) return { ...out, ms: Date.now() - started };
         out.pages++;
         const now = new Date();
         db.transaction(() => {
@@ -179,10 +186,11 @@ export class Archive {
         let after = state.lastId;
         let start = after ? undefined : (state.seeded ?? db.newestTime(account));
         for (let page = 0; page < MAX_CATCHUP_PAGES; page++) {
-          if (this.#generation.get(account) !== gen || !acct.online) return { ...out, ms: Date.now() - started };
+          if (this.#stopped || this.#generation.get(account) !== gen || !acct.online) return { ...out, ms: Date.now() - started };
           let res: { results: MamResult[]; fin: MamFin };
           try {
             res = await this.query(acct, archive, after ? { max: MAM_PAGE, after } : { max: MAM_PAGE, start });
+            if (this.#stopped) return { ...out, ms: Date.now() - started };
           } catch (err) {
             // Our position expired from the archive: go by time from our newest message.
             if (err instanceof StanzaError && err.condition === "item-not-found" && after) {
@@ -213,6 +221,7 @@ export class Archive {
         }
       }
     } catch (err) {
+      if (this.#stopped) return { ...out, ms: Date.now() - started };
       if (err instanceof StanzaError && UNSUPPORTED.has(err.condition)) {
         out.available = false;
         this.#ctx.log.info(`account ${account}: no message archive: ${err.message}`);
@@ -258,6 +267,7 @@ export class Archive {
           const own = bareJid(this.#ctx.ownJid(account));
           const q: Omit<MamQuery, "queryid"> = beforeId ? { with: peer, max: limit, before: beforeId } : end ? { with: peer, end, max: limit, before: "" } : { with: peer, max: limit, before: "" };
           const { results, fin } = await this.query(acct, own, q);
+          if (this.#stopped) throw new JabtermError("connection", "shutting down");
           const now = new Date();
           db.transaction(() => {
             // Newest first, each before everything stored: the page keeps its order within a second.
@@ -296,6 +306,7 @@ export function installArchive(ctx: FeatureContext): void {
   if (!history) return;
   const archive = new Archive(ctx);
   history.archive = archive;
+  ctx.onShutdown(() => archive.stop());
 
   ctx.engine.on("stanza", ({ account, stanza }) => {
     if (stanza.name !== "message") return;
