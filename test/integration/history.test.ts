@@ -172,6 +172,18 @@ run("history and the server archive (Prosody mod_mam)", () => {
     expect(t.client.history!.db.search({ text: "forged" })).toEqual([]);
   }, 30_000);
 
+  test("/mam prefs reads and sets what the server archives", async () => {
+    const [a] = await Promise.all([server.createAccount()]);
+    const t = client(a.jid, a.password);
+    await t.connectAll();
+    const before = await t.command("/mam prefs");
+    expect(before).toMatchObject({ ok: true, data: { account: "me", default: "always" } });
+    const set = await t.command("/mam prefs roster");
+    expect(set).toMatchObject({ ok: true, data: { default: "roster" } });
+    expect((await t.command("/mam prefs")).data).toMatchObject({ default: "roster" });
+    expect((await t.command("/mam prefs sometimes")).error).toMatchObject({ code: "usage" });
+  }, 30_000);
+
   test("the connection cut repeatedly while both sides send: 0 lost, 0 duplicated", async () => {
     const [a, b] = await Promise.all([server.createAccount(), server.createAccount()]);
     const proxy = await startTcpProxy(server.c2sPort);

@@ -211,7 +211,12 @@ describe("outbox, paging, retention", () => {
     db.outboxPut(out({ state: "sent", awaitingAck: true, attempts: 1 }));
     db.outboxPut(out({ id: "o-2", state: "delivered" }));
     db.close();
-    expect(open(dir).outboxLoad()).toEqual([out({ state: "sent", awaitingAck: true, attempts: 1 })]);
+    const again = open(dir);
+    expect(again.outboxLoad()).toEqual([out({ state: "sent", awaitingAck: true, attempts: 1 })]);
+    // Acknowledged: kept a day for late receipts, then gone from the outbox.
+    again.outboxPut(out({ state: "acked", attempts: 1 }));
+    expect(again.outboxLoad().map((m) => m.state)).toEqual(["acked"]);
+    expect(again.outboxLoad(new Date(Date.now() + 2 * 86_400_000))).toEqual([]);
   });
 
   test("pages go back in time order, oldest first within a page", () => {

@@ -637,7 +637,12 @@ export class HistoryDb {
 
   // -- outbox -----------------------------------------------------------------------------------
 
-  outboxLoad(): OutgoingMessage[] {
+  /**
+   * The outbox entries to take up again. Acknowledged ones are kept a day (a receipt or marker may
+   * still come for them), then leave the outbox table (their message rows stay).
+   */
+  outboxLoad(now: Date = new Date()): OutgoingMessage[] {
+    this.#db.prepare("DELETE FROM outbox WHERE state = 'acked' AND updated < ?").run(new Date(now.getTime() - 86_400_000).toISOString());
     return this.#stmts.outboxAll.all().map((r) => JSON.parse(r.data) as OutgoingMessage);
   }
 

@@ -236,9 +236,11 @@ export class Archive {
     return out;
   }
 
+  /** A page of new messages: one batch into the store (subscribers hear once), then one event each. */
   #show(account: string, fresh: { peer: string; message: ChatMessage }[]): void {
+    if (fresh.length === 0) return;
+    this.#ctx.store.batch(fresh.map(({ peer, message }) => ({ type: "conversations/message" as const, account, peer, message })));
     for (const { peer, message } of fresh) {
-      this.#ctx.store.dispatch({ type: "conversations/message", account, peer, message });
       this.#ctx.publish("message", { ...messageView(account, message, getConversation(this.#ctx.store.account(account), peer)?.lock), archived: true });
     }
   }
