@@ -338,6 +338,15 @@ export function App({ client, ui, host, exec = [], version, keySource, profiler 
   );
   useKeys(onKey, keySource ? { stdin: keySource } : {});
 
+  // A conversation opened with nothing shown (after a restart) starts with its last page of local
+  // history (no network: the archive is asked only when scrolling past the top).
+  const historyTab = tab.kind === "chat" ? `${tab.account}\n${tab.peer}` : undefined;
+  useEffect(() => {
+    if (tab.kind !== "chat" || !client.history) return;
+    if ((client.store.getState().accounts[tab.account]?.conversations[tab.peer]?.messages.length ?? 0) > 0) return;
+    client.history.loadOlder(tab.account, tab.peer, 50, { archive: false }).catch((err: Error) => client.log.warn(`history: ${err.message}`));
+  }, [historyTab]); // eslint-disable-line react-hooks/exhaustive-deps
+
   // Reading a conversation marks it read (and sends a displayed marker if enabled).
   useEffect(() => {
     if (tab.kind !== "chat") return;

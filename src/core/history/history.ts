@@ -144,11 +144,11 @@ export class History {
 
   /**
    * Older messages of a conversation before the oldest one shown: the local store first, then the
-   * server archive. They go to the front of the conversation in the store.
+   * server archive (unless `archive: false`). They go to the front of the conversation in the store.
    */
-  async loadOlder(account: string, peer: string, limit = 50): Promise<OlderResult> {
+  async loadOlder(account: string, peer: string, limit = 50, opts: { archive?: boolean } = {}): Promise<OlderResult> {
     if (!this.archive) throw new Error("history is not wired to a client");
-    return this.archive.loadOlder(account, peer, limit);
+    return this.archive.loadOlder(account, peer, limit, opts);
   }
 
   /** Put the stored messages up to and including `m` (with what came before it) into its conversation. */

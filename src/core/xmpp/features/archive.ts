@@ -250,7 +250,7 @@ export class Archive {
    * then (when the store has fewer than `limit`) from the archive. They go to the front of the
    * conversation.
    */
-  async loadOlder(account: string, peer: string, limit = 50): Promise<OlderResult> {
+  async loadOlder(account: string, peer: string, limit = 50, opts: { archive?: boolean } = {}): Promise<OlderResult> {
     const db = this.#history.db;
     const conv = getConversation(this.#ctx.store.account(account), peer);
     const oldest = conv?.messages[0];
@@ -260,7 +260,7 @@ export class Archive {
     let fetched = 0;
     let complete = false;
     const acct = this.#ctx.engine.find(account);
-    if (rows.length < limit) {
+    if (rows.length < limit && opts.archive !== false) {
       if (acct?.online && this.#ctx.settings().mam) {
         // Continue before the oldest archive id we hold; without one, before the oldest message's time.
         const beforeId = db.oldestArchiveId(account, peer);
@@ -269,7 +269,7 @@ export class Archive {
           const own = bareJid(this.#ctx.ownJid(account));
           const q: Omit<MamQuery, "queryid"> = beforeId ? { with: peer, max: limit, before: beforeId } : end ? { with: peer, end, max: limit, before: "" } : { with: peer, max: limit, before: "" };
           const { results, fin } = await this.query(acct, own, q);
-          if (this.#stopped) throw new JabtermError("connection", "shutting down");
+          if (this.#stopped) return { account, peer, local: 0, archive: 0, complete: false };
           const now = new Date();
           db.transaction(() => {
             // Newest first, each before everything stored: the page keeps its order within a second.
