@@ -227,3 +227,31 @@ run("history and the server archive (Prosody mod_mam)", () => {
     }
   }, 120_000);
 });
+
+run("history with a server that has no archive", () => {
+  let server: ProsodyServer;
+  const clients: ReturnType<typeof tempClient>[] = [];
+  beforeAll(async () => {
+    server = await startProsody({ withoutModules: ["mam"] });
+  });
+  afterAll(async () => {
+    for (const c of clients) await c.close().catch(() => {});
+    await server?.cleanup();
+  });
+
+  test("catch-up says there is no archive; messages are still stored, searched and paged locally", async () => {
+    const [a, b] = await Promise.all([server.createAccount(), server.createAccount()]);
+    const A = tempClient([{ jid: a.jid, name: "me", set: serverKeys(server, a.password) }]);
+    const B = tempClient([{ jid: b.jid, name: "me", set: serverKeys(server, b.password) }]);
+    clients.push(A, B);
+    await Promise.all([A.connectAll(), B.connectAll()]);
+    expect(await A.waitEvent((e) => e.event === "archive_catchup")).toMatchObject({ available: false, messages: 0 });
+    expect(A.events.some((e) => e.event === "error")).toBe(false);
+    B.client.sendMessage(B.engine.get("me"), a.jid, "no archive here");
+    await A.waitEvent((e) => e.event === "message" && e.body === "no archive here");
+    expect(((await A.command("/search archive")).data as { results: unknown[] }).results.length).toBe(1);
+    // Nothing older anywhere: the local history has only what is shown, the server has no archive.
+    expect(await A.client.history!.loadOlder("me", b.jid)).toMatchObject({ local: 0, archive: 0, complete: true });
+    expect((await A.command("/mam prefs")).ok).toBe(false);
+  }, 30_000);
+});
