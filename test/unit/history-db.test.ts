@@ -132,8 +132,14 @@ describe("de-duplication", () => {
 
   test("the same origin-id from the same sender is one message even with two archive ids (a resend archived twice)", () => {
     const db = open();
-    db.record(msg({ id: "o1", stanzaId: "S1" }));
-    expect(db.record(msg({ id: "o1", stanzaId: "S2", body: "hello again" })).inserted).toBe(false);
+    db.record(msg({ id: "o1", stanzaId: "S1", body: "once" }));
+    expect(db.record(msg({ id: "o1", stanzaId: "S2", body: "once" })).inserted).toBe(false);
+    // a sender reusing its origin-id for another text: both are kept (no distinct message hidden)
+    expect(db.record(msg({ id: "o1", body: "another text" })).inserted).toBe(true);
+    // after a correction, the archive's copy of the original text is still the same message
+    db.record(msg({ id: "o2", body: "helo" }));
+    db.correct("a", "bob@example.org", "o2", "hello");
+    expect(db.record(msg({ id: "o2", body: "helo", stanzaId: "S3", source: "mam" })).inserted).toBe(false);
     // but not from somebody else
     expect(db.record(msg({ id: "o1", from: "mallory@example.org/x", peer: "mallory@example.org" })).inserted).toBe(true);
   });
@@ -155,8 +161,8 @@ describe("de-duplication", () => {
 
   test("a duplicate that brings the archive id fills it in, so the archive copy is recognised later", () => {
     const db = open();
-    db.record(msg({ id: "mine", direction: "out", from: "alice@example.org/term", source: "sent" }));
-    expect(db.record(msg({ id: "mine", direction: "out", from: "alice@example.org/other", stanzaId: "S9", source: "mam" })).inserted).toBe(false);
+    db.record(msg({ id: "mine", direction: "out", from: "alice@example.org/term", body: "mine", source: "sent" }));
+    expect(db.record(msg({ id: "mine", direction: "out", from: "alice@example.org/other", body: "mine", stanzaId: "S9", source: "mam" })).inserted).toBe(false);
     expect(db.record(msg({ id: "zzz", idKind: "random", stanzaId: "S9", source: "mam" })).inserted).toBe(false);
     expect(db.conversation("a", "bob@example.org")[0]!.stanzaId).toBe("S9");
   });

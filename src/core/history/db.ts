@@ -14,8 +14,9 @@
  *   database another process holds locked is a clear error, never a silent fresh start.
  * - De-duplication (`record`) across every path a message can take: the archive's own stanza-id
  *   (the caller passes only a trusted one: by = our bare JID, the last such element), then the
- *   origin-id (same sender, same conversation), then a conservative fallback: the same stanza id
- *   attribute from the same sender with the same body, unless both carry different archive ids.
+ *   origin-id (same sender, same conversation, same text or an earlier version of it), then a
+ *   conservative fallback: the same stanza id attribute from the same sender with the same text,
+ *   unless both carry different archive ids.
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -435,10 +436,13 @@ export class HistoryDb {
     const senderBare = bare(m.from);
     for (const r of s.byId.all(m.account, m.id)) {
       if (r.peer !== m.peer || r.direction !== m.direction || bare(r.sender) !== senderBare) continue;
+      // The same text (or an earlier version of it, before a correction): a sender reusing an id
+      // for another text still gets both shown.
+      if (r.body !== m.body && !(r.corrections && (JSON.parse(r.corrections) as string[]).includes(m.body))) continue;
+      // An origin-id is the sender's promise of one message: a resend archived twice is still one.
       if (m.idKind === "origin" && r.id_kind === "origin") return r;
-      // Conservative: a reused stanza id is a duplicate only with the same text, and not when the
-      // archive says they are two different messages.
-      if (r.body === m.body && !(m.stanzaId && r.stanza_id && m.stanzaId !== r.stanza_id)) return r;
+      // A stanza id attribute is weaker: not when the archive says they are two messages.
+      if (!(m.stanzaId && r.stanza_id && m.stanzaId !== r.stanza_id)) return r;
     }
     return undefined;
   }
