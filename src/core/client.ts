@@ -10,6 +10,7 @@ import { EncryptionRegistry } from "./crypto/encryption.js";
 import type { Settings } from "./config/schema.js";
 import { Engine } from "./engine.js";
 import { errorInfo } from "./errors.js";
+import { History } from "./history/history.js";
 import { nullLogger, redactXml, type Logger } from "./logger.js";
 import { Outbox, type OutboxStorage, type OutgoingMessage } from "./messaging/outbox.js";
 import { createStore, type Store } from "./store/store.js";
@@ -57,6 +58,11 @@ export interface ClientOptions {
   storeNotify?: "sync" | "coalesce" | "frame";
   /** Whether auto-away applies (default true; headless bots have no keyboard to be idle at). */
   autoAway?: boolean;
+  /**
+   * Keep the message history (and the outbox) in `<dataDir>/history/history.db`. Default: when
+   * there is a data dir and the `history` setting is on. A damaged or locked database throws.
+   */
+  history?: boolean;
 }
 
 type StartHook = { order: number; name: string; run: (account: Account, info: OnlineInfo) => Promise<void> | void };
@@ -74,6 +80,8 @@ export class JabtermClient extends EventEmitter<ClientEvents> {
   readonly engine: Engine;
   readonly outbox: Outbox;
   readonly store: Store;
+  /** The persistent message store, when there is one. */
+  readonly history: History | undefined;
   readonly disco = new DiscoRegistry();
   /** End-to-end encryption schemes and the per-conversation policy. */
   readonly encryption = new EncryptionRegistry();
@@ -99,7 +107,13 @@ export class JabtermClient extends EventEmitter<ClientEvents> {
       timeout: opts.timeout,
       credentials: (req) => this.requestCredential(req),
     });
-    this.outbox = new Outbox(opts.outboxStorage);
+    const useHistory = opts.history ?? (opts.dataDir !== undefined && opts.config.settings().history);
+    if (useHistory && opts.dataDir === undefined) throw new Error("history needs a data dir");
+    this.history = useHistory
+      ? History.open(opts.dataDir!, { config: opts.config, log: this.log, ownJid: (a) => this.ownJid(a), publish: (e, f) => this.publish(e, f) })
+      : undefined;
+    this.history?.startRetention();
+    this.outbox = new Outbox(opts.outboxStorage ?? this.history?.outboxStorage());
     const { engine, outbox } = this;
 
     engine.on("account", (s) => this.publish("account", accountStateView(s)));
@@ -269,6 +283,7 @@ export class JabtermClient extends EventEmitter<ClientEvents> {
     for (const [, p] of this.#pendingCredentials) p.reject(new Error("shutting down"));
     this.#pendingCredentials.clear();
     await this.engine.shutdown();
+    this.history?.close();
   }
 }
 

@@ -352,6 +352,15 @@ export function App({ client, ui, host, exec = [], version, keySource, profiler 
   );
   useKeys(onKey, keySource ? { stdin: keySource } : {});
 
+  // A conversation opened with nothing shown (after a restart) starts with its last page of local
+  // history (no network: the archive is asked only when scrolling past the top).
+  const historyTab = tab.kind === "chat" ? `${tab.account}\n${tab.peer}` : undefined;
+  useEffect(() => {
+    if (tab.kind !== "chat" || !client.history) return;
+    if ((client.store.getState().accounts[tab.account]?.conversations[tab.peer]?.messages.length ?? 0) > 0) return;
+    client.history.loadOlder(tab.account, tab.peer, 50, { archive: false }).catch((err: Error) => client.log.warn(`history: ${err.message}`));
+  }, [historyTab]); // eslint-disable-line react-hooks/exhaustive-deps
+
   // Reading a conversation marks it read (and sends a displayed marker if enabled).
   useEffect(() => {
     if (tab.kind !== "chat") return;
@@ -369,7 +378,23 @@ export function App({ client, ui, host, exec = [], version, keySource, profiler 
   const scroll = state.scroll[tab.id] ?? 0;
   const acct = tab.kind !== "console" ? accounts.find((a) => a.account === tab.account) : undefined;
   const tabId = tab.id;
-  const onScrollClamp = useCallback((value: number) => ui.dispatch({ type: "scrollTo", id: tabId, value }), [ui, tabId]);
+  const loadingOlder = useRef(false);
+  const olderOf = tab.kind === "chat" ? { account: tab.account, peer: tab.peer } : undefined;
+  const olderAccount = olderOf?.account;
+  const olderPeer = olderOf?.peer;
+  const onScrollClamp = useCallback(
+    (value: number) => {
+      ui.dispatch({ type: "scrollTo", id: tabId, value });
+      // Scrolled past the oldest message shown: older ones come from the history (then the server archive).
+      if (!olderAccount || !olderPeer || !client.history || loadingOlder.current) return;
+      loadingOlder.current = true;
+      client.history
+        .loadOlder(olderAccount, olderPeer)
+        .catch((err: Error) => client.publish("error", { account: olderAccount, code: "internal", text: `older messages: ${err.message}`, during: "history older" }))
+        .finally(() => (loadingOlder.current = false));
+    },
+    [ui, tabId, client, olderAccount, olderPeer],
+  );
   const rosterSignature = accounts.map((a) => `${a.account}\n${a.status}`).join("\n");
   const rosterAccounts = useMemo(() => accounts.map((a) => ({ name: a.account, status: a.status })), [rosterSignature]); // eslint-disable-line react-hooks/exhaustive-deps
   const carried = useMemo(() => carriedByContact(state.tabs), [state.tabs]);

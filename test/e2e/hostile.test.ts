@@ -145,6 +145,15 @@ function mainText(screen: string, side: "left" | "right"): string {
   return squash(rows.map((r) => (side === "right" ? r.slice(r.indexOf("│") + 1) : r.indexOf("│") < 0 ? "" : r.slice(0, r.indexOf("│")))).join(""));
 }
 
+/**
+ * Whether a plain capture shows a whole frame: the roster border on every main row. A frame is
+ * written in more than one chunk when the pty is full, and the process may be busy (storing a
+ * message) before the rest goes out: waiting for the text alone can catch a frame half drawn.
+ */
+function wholeFrame(screen: string): boolean {
+  return screen.replace(/\n$/, "").split("\n").slice(1, -2).every((r) => r.includes("│"));
+}
+
 function leftOfBorder(row: StyledRow): StyledRow {
   const at = row.text.indexOf("│");
   return at < 0 ? { text: "", cells: [] } : { text: row.text.slice(0, at), cells: row.cells.slice(0, at) };
@@ -312,7 +321,7 @@ run("hostile text from the network in a real terminal", () => {
         const end = `]E${i}.`;
         await s.sendBody(marker);
         await s.sendBody(`${start}${c.input}${end}`);
-        await s.term.waitFor((scr) => mainText(scr, "right").includes(end), 10_000);
+        await s.term.waitFor((scr) => mainText(scr, "right").includes(end) && wholeFrame(scr), 10_000);
         const rows = await s.term.styledScreen();
         const chat = mainRows(rows).map(rightOfBorder);
         const bytes = s.output.unchecked();
@@ -378,7 +387,7 @@ run("hostile text from the network in a real terminal", () => {
         await s.term.type(`/info ${s.mallory.jid}`);
         await s.term.keys("Enter");
         infoRuns++;
-        await s.term.waitFor((scr) => mainText(scr, "right").includes(end), 10_000);
+        await s.term.waitFor((scr) => mainText(scr, "right").includes(end) && wholeFrame(scr), 10_000);
         const rows = await s.term.styledScreen();
         expectBorderAligned(rows);
         // /info hands the status raw inside quotes; the console draws the line through the
@@ -399,7 +408,7 @@ run("hostile text from the network in a real terminal", () => {
         await s.account.request("set", xml("pubsub", { xmlns: "http://jabber.org/protocol/pubsub" }, xml("publish", { node: NS_NICK }, xml("item", {}, xml("nick", { xmlns: NS_NICK }, exactText(nick))))));
         const expected = sanitizeSegments(nick, { strict: true });
         const shown = expected.map((x) => x.text).join("");
-        await s.term.waitFor((scr) => scr.split("\n").some((l) => l.split("│")[0]!.includes(`● ${shown}`)), 10_000);
+        await s.term.waitFor((scr) => scr.split("\n").some((l) => l.split("│")[0]!.includes(`● ${shown}`)) && wholeFrame(scr), 10_000);
         const rows = await s.term.styledScreen();
         expectBorderAligned(rows);
         expectRendered(mainRows(rows).map(leftOfBorder), "●", expected, "", label);
@@ -416,7 +425,7 @@ run("hostile text from the network in a real terminal", () => {
         await s.term.waitFor("1 request (/requests)");
         await s.term.type("/requests");
         await s.term.keys("Enter");
-        await s.term.waitFor((scr) => mainText(scr, "right").includes(`]U${i}.`), 10_000);
+        await s.term.waitFor((scr) => mainText(scr, "right").includes(`]U${i}.`) && wholeFrame(scr), 10_000);
         const rows = await s.term.styledScreen();
         expectBorderAligned(rows);
         expectRendered(mainRows(rows).map(rightOfBorder), `${trudyAccount.jid}(`, [{ text: sanitize(nick) }], `):${sanitize(status)}`, label, { style: false });

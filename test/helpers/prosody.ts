@@ -29,6 +29,8 @@ export interface ProsodyOptions {
   muc?: boolean;
   /** More modules for modules_enabled. */
   extraModules?: string[];
+  /** Modules of the default set to leave out (e.g. ["mam"]: a server without an archive). */
+  withoutModules?: string[];
   /** Raw Lua appended to the global section (before the VirtualHost lines). */
   extraConfig?: string;
   /** SCRAM iteration count; default 1024 (fast logins). */
@@ -351,6 +353,7 @@ interface ConfigInput {
   directTls: boolean;
   websocket: boolean;
   extraModules: string[];
+  withoutModules: string[];
   extraConfig: string;
   iterationCount: number;
   smacksHibernation: number;
@@ -361,7 +364,7 @@ interface ConfigInput {
 }
 
 function buildConfig(c: ConfigInput): string {
-  const modules = [...MODULES];
+  const modules = MODULES.filter((m) => !c.withoutModules.includes(m));
   if (c.websocket) modules.push("websocket", "http");
   for (const m of c.extraModules) if (!modules.includes(m)) modules.push(m);
   const level = process.env.JABTERM_TEST_PROSODY_DEBUG ? "debug" : "info";
@@ -497,6 +500,7 @@ export async function startProsody(opts: ProsodyOptions = {}): Promise<ProsodySe
       directTls,
       websocket,
       extraModules: opts.extraModules ?? [],
+      withoutModules: opts.withoutModules ?? [],
       extraConfig: opts.extraConfig ?? "",
       iterationCount: opts.iterationCount ?? 1024,
       smacksHibernation: opts.smacksHibernation ?? 60,

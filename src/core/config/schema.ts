@@ -200,6 +200,14 @@ export const ACCOUNT_KEYS = [
       "A program and its arguments that prints the passphrase of the account's OpenPGP secret key (run like password_command). " +
       "Without it jabterm asks (a credential request, answered with /password).",
   },
+  {
+    key: "history_retention_days",
+    type: "int",
+    min: 0,
+    max: 36_500,
+    defaultText: "history_retention_days",
+    description: "Days this account's messages are kept in the local history; unset means the global setting, 0 forever.",
+  },
 ] as const satisfies readonly KeyDef[];
 
 export const SETTINGS = [
@@ -426,6 +434,32 @@ export const SETTINGS = [
     format: "command",
     description: "The program /open runs (no shell): its words, then --, then the URL as one argument. It must accept -- (firefox, chromium do; xdg-open does not, wrap it in a script).",
   },
+  {
+    key: "history",
+    type: "boolean",
+    default: true,
+    description: "Keep every message in the local history database (<data dir>/history/history.db), which also makes the outbox survive crashes. Read at start-up.",
+  },
+  {
+    key: "history_store_decrypted",
+    type: "boolean",
+    default: false,
+    description: "Store the decrypted text of encrypted messages in the history; off: they are stored as \"[encrypted message]\".",
+  },
+  {
+    key: "history_retention_days",
+    type: "int",
+    min: 0,
+    max: 36_500,
+    default: 0,
+    description: "Days messages are kept in the local history (older ones are deleted at start-up and each day); 0 keeps them forever.",
+  },
+  {
+    key: "mam",
+    type: "boolean",
+    default: true,
+    description: "Use the server's message archive (XEP-0313): catch up on every new session and fetch older pages on demand.",
+  },
 ] as const satisfies readonly KeyDef[];
 
 export type AccountKey = (typeof ACCOUNT_KEYS)[number]["key"];
@@ -453,6 +487,7 @@ export interface AccountConfig {
   enabled: boolean;
   startup_script?: string;
   pgp_passphrase_command?: string;
+  history_retention_days?: number;
 }
 
 /** An account as stored in the file: only the keys that were set. */
@@ -490,6 +525,10 @@ export interface Settings {
   highlight_words?: string;
   exec_timeout: number;
   url_opener?: string;
+  history: boolean;
+  history_store_decrypted: boolean;
+  history_retention_days: number;
+  mam: boolean;
 }
 
 // Compile-time check that the types above and the tables declare the same keys.

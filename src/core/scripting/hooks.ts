@@ -40,7 +40,8 @@ function bare(jid: unknown): string | undefined {
 export function hooksFor(e: PublishedEvent, s: Settings): HookName[] {
   const out: HookName[] = [];
   if (e.event === "message") {
-    if (e.direction === "in" && !e.carbon && (e.type === "chat" || e.type === "normal") && typeof e.body === "string" && e.body !== "") {
+    // Live messages only: a catch-up from the server archive (archived: true) is history, not news.
+    if (e.direction === "in" && !e.carbon && !e.archived && (e.type === "chat" || e.type === "normal") && typeof e.body === "string" && e.body !== "") {
       out.push("message_in");
       if (isHighlight(e.body, listOf(s.highlight_words))) out.push("highlight");
     } else if (e.direction === "out" && typeof e.body === "string") {

@@ -7,6 +7,7 @@ import type { CommandDef } from "../types.js";
 import { accountCommand, passwordCommand } from "./account.js";
 import { connectCommand, disconnectCommand } from "./connection.js";
 import { helpCommand, quitCommand } from "./general.js";
+import { historyCommand, mamCommand, searchCommand } from "./history.js";
 import { chatCommands } from "./chat.js";
 import { msgCommand } from "./messaging.js";
 import { pgpCommand } from "./pgp.js";
@@ -26,6 +27,9 @@ export const COMMANDS: readonly CommandDef<CommandContext>[] = [
   ...presenceCommands,
   pgpCommand,
   ...windowCommands,
+  searchCommand,
+  historyCommand,
+  mamCommand,
   ...scriptingCommands,
   helpCommand,
   quitCommand,

@@ -28,7 +28,9 @@ export type ConversationsAction =
   /** The user read the conversation; `displayed`: the message a displayed marker went out for. */
   | { type: "conversations/read"; account: string; peer: string; displayed?: string }
   /** A fresh session: automatic locks and chat states are stale. */
-  | { type: "conversations/session"; account: string };
+  | { type: "conversations/session"; account: string }
+  /** Older messages from the history store or the server archive, oldest first: go before the others (no unread, no lock change). */
+  | { type: "conversations/older"; account: string; peer: string; messages: ChatMessage[] };
 
 type Conversations = AccountSlice["conversations"];
 
@@ -247,6 +249,12 @@ export function conversationsReducer(slice: Conversations, action: { type: strin
       const next: Conversation = { ...conv, unread: 0 };
       if (action.displayed !== undefined) next.displayedSent = action.displayed;
       return put(slice, action.peer, next);
+    }
+    case "conversations/older": {
+      const conv = slice[action.peer] ?? emptyConversation(action.peer);
+      const fresh = action.messages.filter((m) => !isDuplicate(conv, m));
+      if (fresh.length === 0) return slice;
+      return put(slice, action.peer, { ...conv, messages: [...fresh, ...conv.messages] });
     }
     case "conversations/session": {
       let out = slice;

@@ -33,6 +33,12 @@ import type { FeatureContext } from "./types.js";
 
 type Carbon = "received" | "sent" | undefined;
 
+/** How parseMessage chose a message's id: the sender's origin-id, the stanza id, or a fresh one. */
+export function idKindOf(el: XmlElement): "origin" | "stanza" | "random" {
+  if (el.getChild("origin-id", NS.sid)?.attrs.id) return "origin";
+  return el.attrs.id ? "stanza" : "random";
+}
+
 /** A message as published in `message` events (snake_case, absent fields left out). */
 export function messageView(account: string, m: ChatMessage, lock: string | undefined) {
   return {
@@ -60,7 +66,7 @@ export function messageView(account: string, m: ChatMessage, lock: string | unde
   };
 }
 
-function toChatMessage(msg: IncomingMessage, direction: "in" | "out", carbon: Carbon, now: Date, opened?: OpenedMessage): ChatMessage {
+export function toChatMessage(msg: IncomingMessage, direction: "in" | "out", carbon: Carbon, now: Date, opened?: OpenedMessage): ChatMessage {
   const m: ChatMessage = { id: msg.id, direction, from: msg.from, to: msg.to, type: msg.type, body: msg.body, time: now.toISOString() };
   if (msg.delay) m.delay = msg.delay;
   if (msg.delayIssue) m.delayIssue = msg.delayIssue;
@@ -125,6 +131,7 @@ export function installChat(ctx: FeatureContext): void {
   // -- the outbox, mirrored into the conversations ---------------------------------------------
 
   const applyCorrection = (account: string, peer: string, original: ChatMessage, body: string, from: string, carbon: Carbon) => {
+    ctx.history?.correct(account, peer, original.id, body);
     ctx.store.dispatch({ type: "conversations/correct", account, peer, id: original.id, body });
     ctx.publish("message_corrected", { account, id: original.id, from, body, previous: original.body, peer, direction: original.direction, carbon });
   };
@@ -165,6 +172,7 @@ export function installChat(ctx: FeatureContext): void {
     const peer = bareJid(ps.from);
     const m = findMessage(getConversation(ctx.store.account(account), peer), ps.id);
     if (!m || m.direction !== "out" || deliveryRank(ps.state) <= deliveryRank(m.state)) return;
+    ctx.history?.setState(account, m.id, ps.state);
     ctx.store.dispatch({ type: "conversations/state", account, peer, id: m.id, state: ps.state });
     ctx.publish("message_state", { account, id: m.id, to: m.to, state: ps.state, carbon: m.carbon });
   };
@@ -225,8 +233,10 @@ export function installChat(ctx: FeatureContext): void {
       return;
     }
     if (msg.type === "groupchat") {
-      // Rooms are not conversations of this slice: published as they come.
-      ctx.publish("message", messageView(account, toChatMessage(msg, "in", undefined, now), undefined));
+      // Rooms are not conversations of this slice: stored, and published as they come.
+      const gc = toChatMessage(msg, "in", undefined, now);
+      if (ctx.history && !ctx.history.recordChat(account, bareJid(msg.from), gc, idKindOf(el), "live").inserted) return;
+      ctx.publish("message", messageView(account, gc, undefined));
       return;
     }
 
@@ -252,6 +262,12 @@ export function installChat(ctx: FeatureContext): void {
     }
 
     const message = toChatMessage(msg, direction, carbon, now, opened);
+    // Stored before it is shown; one already stored (another path: carbon, offline, resend,
+    // archive) is not shown again.
+    if (ctx.history && !ctx.history.recordChat(account, peer, message, idKindOf(el), carbon ? "carbon" : message.delay ? "offline" : "live").inserted) {
+      maybeReceipt(account, el, msg, carbon);
+      return;
+    }
     const statesBefore = getConversation(ctx.store.account(account), peer)?.chatState;
     const added = dispatch(account, { type: "conversations/message", account, peer, message, chatState: direction === "in" ? chatState : undefined }, "message");
     if (added) {

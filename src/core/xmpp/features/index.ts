@@ -1,5 +1,6 @@
 /** Every protocol feature, installed once per client, in this order. */
 import type { FeatureContext } from "./types.js";
+import { installArchive } from "./archive.js";
 import { installChat } from "./chat.js";
 import { installDisco } from "./discovery.js";
 import { installPgp } from "./pgp.js";
@@ -12,4 +13,5 @@ export function installFeatures(ctx: FeatureContext): void {
   installPresence(ctx);
   installChat(ctx);
   installPgp(ctx);
+  installArchive(ctx);
 }

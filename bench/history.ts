@@ -1,0 +1,143 @@
+/**
+ * History figures: insert rate (one message per transaction, as live messages are stored, and in
+ * batches, as archive pages are), full-text search latency over 1,000,000 stored messages, store
+ * size per message, and the time to catch up with 1,000 missed messages from a local Prosody's
+ * archive (XEP-0313). Prints figures.
+ *   npm run bench:history            (N=1000000 by default; N=... to change)
+ */
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+
+import { HistoryDb, type StoredMessage } from "../src/core/history/db.js";
+import { serverKeys, tempClient } from "../test/helpers/engine.js";
+import { startPeer } from "../test/helpers/peer.js";
+import { startProsody } from "../test/helpers/prosody.js";
+import { waitFor } from "../test/helpers/wait-for.js";
+
+const N = Number(process.env.N ?? 1_000_000);
+const SINGLE = Number(process.env.SINGLE ?? 20_000);
+
+function stats(xs: number[]) {
+  const s = [...xs].sort((a, b) => a - b);
+  const pct = (p: number) => s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
+  return `median ${pct(50).toFixed(2)} ms, p90 ${pct(90).toFixed(2)} ms, max ${s.at(-1)!.toFixed(2)} ms (n=${s.length})`;
+}
+
+// A deterministic pseudo-random corpus: 5,000 words with a Zipf-like frequency, 4-30 words a message.
+let seed = 42;
+const rand = () => ((seed = (seed * 1_103_515_245 + 12_345) & 0x7fffffff) / 0x7fffffff);
+const WORDS = Array.from({ length: 5000 }, (_, i) => `w${i.toString(36)}${"aeiou"[i % 5]}${"xyz"[i % 3]}`);
+WORDS[0] = "the";
+WORDS[10] = "meeting";
+WORDS[4000] = "invoice";
+const word = () => WORDS[Math.min(WORDS.length - 1, Math.floor(Math.pow(rand(), 3) * WORDS.length))]!;
+const ACCOUNTS = ["work", "home", "bot"];
+const PEERS = Array.from({ length: 300 }, (_, i) => `contact${i}@example.org`);
+const T0 = Date.UTC(2020, 0, 1);
+let bodyChars = 0;
+
+function message(i: number): StoredMessage {
+  const peer = PEERS[i % PEERS.length]!;
+  const out = rand() < 0.4;
+  const len = 4 + Math.floor(rand() * 26);
+  const body = Array.from({ length: len }, word).join(" ");
+  bodyChars += body.length;
+  const time = new Date(T0 + i * 60_000).toISOString();
+  return {
+    account: ACCOUNTS[i % ACCOUNTS.length]!,
+    peer,
+    direction: out ? "out" : "in",
+    from: out ? "me@example.org/jabterm" : `${peer}/phone`,
+    to: out ? peer : "me@example.org/jabterm",
+    id: `${i.toString(36)}-${Math.floor(rand() * 1e9).toString(36)}-origin-id-uuid-like`,
+    idKind: "origin",
+    stanzaId: `sid-${i.toString(36)}-${Math.floor(rand() * 1e9).toString(36)}`,
+    stanzaIdBy: "me@example.org",
+    type: "chat",
+    body,
+    time,
+    state: out ? "delivered" : undefined,
+    source: "live",
+  };
+}
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), "jabterm-bench-history-"));
+try {
+  const db = HistoryDb.open(dir);
+
+  // 1. one message per transaction (live messages, outbox writes)
+  let t = performance.now();
+  for (let i = 0; i < SINGLE; i++) db.record(message(i));
+  let ms = performance.now() - t;
+  console.log(`insert, one message per transaction (WAL, synchronous=NORMAL): ${Math.round(SINGLE / (ms / 1000)).toLocaleString("en")} messages/s (${SINGLE.toLocaleString("en")} in ${ms.toFixed(0)} ms)`);
+
+  // 2. batches of 1,000 (archive pages, bulk) up to N
+  t = performance.now();
+  const BATCH = 1000;
+  for (let i = SINGLE; i < N; i += BATCH) {
+    db.transaction(() => {
+      for (let j = i; j < Math.min(N, i + BATCH); j++) db.record(message(j));
+    });
+  }
+  ms = performance.now() - t;
+  console.log(`insert, 1,000 per transaction: ${Math.round((N - SINGLE) / (ms / 1000)).toLocaleString("en")} messages/s (${(N - SINGLE).toLocaleString("en")} in ${(ms / 1000).toFixed(1)} s)`);
+  db.checkpoint();
+  const size = db.sizeOnDisk();
+  console.log(`store size: ${(size / 1e6).toFixed(0)} MB for ${db.count().toLocaleString("en")} messages = ${Math.round(size / db.count())} bytes/message (average body ${Math.round(bodyChars / N)} characters; ids, JIDs, times and the full-text index included)`);
+
+  // 3. search latency over N messages (limit 20, newest first)
+  const queries: [string, Parameters<HistoryDb["search"]>[0]][] = [
+    ["a common word", { text: "the", limit: 20 }],
+    ["a rare word", { text: "invoice", limit: 20 }],
+    ["two words", { text: "meeting invoice", limit: 20 }],
+    ["a rare word in one conversation", { text: "invoice", peer: PEERS[7], limit: 20 }],
+    ["a common word, one account, since a date", { text: "meeting", account: "work", since: "2021-06-01T00:00:00.000Z", limit: 20 }],
+    ["no match", { text: "zzzzzz", limit: 20 }],
+  ];
+  for (const [label, q] of queries) {
+    const times: number[] = [];
+    let hits = 0;
+    for (let r = 0; r < 15; r++) {
+      const s = performance.now();
+      hits = db.search(q).length;
+      times.push(performance.now() - s);
+    }
+    console.log(`search over ${db.count().toLocaleString("en")} messages, ${label} (${hits} hits): ${stats(times)}`);
+  }
+  db.close();
+} finally {
+  fs.rmSync(dir, { recursive: true, force: true });
+}
+
+// 4. catch-up with 1,000 missed messages (Prosody mod_mam; another device of ours online, so the
+// archive is the only way they reach us)
+{
+  const MISSED = Number(process.env.MISSED ?? 1000);
+  const server = await startProsody();
+  const [a, b] = await Promise.all([server.createAccount(), server.createAccount()]);
+  const A = tempClient([{ jid: a.jid, name: "me", set: serverKeys(server, a.password) }]);
+  const B = tempClient([{ jid: b.jid, name: "me", set: serverKeys(server, b.password) }]);
+  const other = await startPeer({ jid: `${a.jid}/phone`, password: a.password, port: server.c2sPort, caFile: server.caFile });
+  try {
+    await A.connectAll();
+    await A.waitEvent((e) => e.event === "archive_catchup");
+    await A.engine.get("me").disconnect();
+    await B.connectAll();
+    for (let i = 0; i < MISSED; i++) B.client.sendMessage(B.engine.get("me"), a.jid, `missed message number ${i}`);
+    await waitFor(() => B.client.outbox.pending().length === 0, { timeout: 120_000, message: "all sent and acked" });
+    const n = A.events.length;
+    const t0 = performance.now();
+    await A.engine.get("me").connect();
+    const done = await A.waitEvent((e) => e.event === "archive_catchup", { after: n, timeout: 120_000 });
+    const total = performance.now() - t0;
+    const shown = A.store.account("me").conversations[b.jid]?.messages.length ?? 0;
+    console.log(`catch-up of ${MISSED} missed messages: ${Number(done.ms).toFixed(0)} ms for ${done.pages} pages (${done.messages} new, ${shown} shown); connect + login + catch-up ${total.toFixed(0)} ms`);
+  } finally {
+    await other.stop();
+    await A.close();
+    await B.close();
+    await server.cleanup();
+  }
+}
+process.exit(0);
