@@ -17,7 +17,7 @@ import * as pgp from "../../src/core/crypto/openpgp/pgp.js";
 import { buildSigncrypt, restoreArmor, stripArmor } from "../../src/core/crypto/stanzas.js";
 import { serverKeys, tempClient } from "../helpers/engine.js";
 import { Gpg, gpgAvailable } from "../helpers/gpg.js";
-import { PEER_PYTHON, peerAvailable } from "../helpers/peer.js";
+import { PEER_PYTHON, peerAvailable, startPeer, type Peer } from "../helpers/peer.js";
 import { prosodyAvailable, startProsody, type ProsodyServer } from "../helpers/prosody.js";
 import { LineReader } from "../helpers/wait-for.js";
 
@@ -257,6 +257,48 @@ run("OpenPGP interop with GnuPG and slixmpp, and hostile payloads", () => {
       await t.close();
     }
   }, 120_000);
+
+  test("an encrypted message caught up from the server archive is opened like a live one, never shown as its fallback", async () => {
+    const [me, p] = await Promise.all([server.createAccount(), server.createAccount()]);
+    const t = tempClient([{ jid: me.jid, name: "me", set: { ...serverKeys(server, me.password), pgp_passphrase_command: "echo jabterm-secret" } }]);
+    const gpg = new Gpg();
+    let peer: PgpPeer | undefined;
+    let phone: Peer | undefined;
+    try {
+      const peerFp = await gpg.generate(`xmpp:${p.jid}`);
+      await t.connectAll();
+      await t.waitEvent((e) => e.event === "archive_catchup");
+      expect((await t.command("/pgp generate -a me")).ok).toBe(true);
+      const myFp = ((await t.command("/pgp keys")).data as { own: { fingerprint: string } }).own.fingerprint;
+      const myKeyFile = path.join(t.dir, "me.asc");
+      expect((await t.command(`/pgp export ${myKeyFile}`)).ok).toBe(true);
+      await gpg.import(fs.readFileSync(myKeyFile, "utf8"));
+      const peerKeyFile = path.join(t.dir, "peer.asc");
+      fs.writeFileSync(peerKeyFile, await gpg.exportPublic(peerFp));
+      expect((await t.command(`/pgp setkey ${p.jid} ${peerKeyFile}`)).ok).toBe(true);
+
+      // Another device of ours stays online, so only the archive holds the message for jabterm.
+      phone = await startPeer({ jid: `${me.jid}/phone`, password: me.password, port: server.c2sPort, caFile: server.caFile });
+      await t.engine.get("me").disconnect();
+      peer = await startPgpPeer(server, p.jid, p.password);
+      await peer.cmd({ cmd: "send_x", to: me.jid, body: "Meet at the docks (plaintext fallback)", children: [[ENCRYPTED, "x", stripArmor(await gpg.encrypt("sent while you were away", [myFp], peerFp))]] });
+      await phone.nextMessage((m) => m.from.startsWith(p.jid));
+
+      const mark = t.events.length;
+      await t.engine.get("me").connect();
+      expect(await t.waitEvent((e) => e.event === "archive_catchup", { after: mark })).toMatchObject({ messages: 1 });
+      const got = t.events.slice(mark).find((e) => e.event === "message" && e.archived === true);
+      expect(got).toMatchObject({ body: "sent while you were away", encryption: "pgp", verified: "verified" });
+      expect(JSON.stringify(t.store.account("me").conversations[p.jid]?.messages)).not.toContain("docks");
+      // Stored as "[encrypted message]" (history_store_decrypted is off), never as the fallback.
+      expect(JSON.stringify(t.client.history!.db.conversation("me", p.jid))).not.toContain("docks");
+    } finally {
+      await peer?.stop();
+      await phone?.stop();
+      gpg.close();
+      await t.close();
+    }
+  }, 90_000);
 
   test("a secret key exported by gpg (--export-secret-keys --armor) is imported with its passphrase", async () => {
     const gpg = new Gpg("gpg side passphrase");
