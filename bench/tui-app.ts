@@ -1,9 +1,8 @@
 /**
  * The interface under benchmark, started by bench/tui.ts inside a pseudo-terminal. It builds the
- * client the way src/cli/main.ts does (config, logger, createClient), puts a conversation of
- * `preload` messages into the core store before the interface starts (the history store does not
- * exist yet), then runs the same interactive host as `jabterm` (src/cli/interactive.tsx), opening
- * that conversation with `--exec`-style "/chat". Bench-only instrumentation, none of it in src/:
+ * client the way src/cli/main.ts does (config, logger, createClient; the conversation's `preload`
+ * messages are already in the history database), then runs the same interactive host as
+ * `jabterm` (src/cli/interactive.tsx), opening that conversation with `--exec`-style "/chat". Bench-only instrumentation, none of it in src/:
  * - process.stdout.write is counted (calls and bytes: what Ink writes);
  * - a control socket answers "stats" (CPU, memory, event-loop delay, store and flood counts) and
  *   "reset" (restarts the event-loop delay histogram).
@@ -38,17 +37,13 @@ process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
 
 // As bin/jabterm.js does: React's production build unless asked otherwise (before React loads).
 process.env.NODE_ENV ??= "production";
-const [{ runInteractive }, { createClient }, { ConfigStore }, { resolvePaths, ensurePrivateDir }, { createLogger }, { createStore }, { emptyAccountSlice }] = await Promise.all([
+const [{ runInteractive }, { createClient }, { ConfigStore }, { resolvePaths, ensurePrivateDir }, { createLogger }] = await Promise.all([
   load<typeof import("../src/cli/interactive.js")>("cli/interactive.js"),
   load<typeof import("../src/core/client.js")>("core/client.js"),
   load<typeof import("../src/core/config/config.js")>("core/config/config.js"),
   load<typeof import("../src/core/config/paths.js")>("core/config/paths.js"),
   load<typeof import("../src/core/logger.js")>("core/logger.js"),
-  load<typeof import("../src/core/store/store.js")>("core/store/store.js"),
-  load<typeof import("../src/core/store/types.js")>("core/store/types.js"),
 ]);
-type ChatMessage = import("../src/core/store/types.js").ChatMessage;
-type Store = import("../src/core/store/store.js").Store;
 
 const paths = resolvePaths({ configDir: cfg.configDir, dataDir: cfg.dataDir });
 const config = ConfigStore.open(paths);
@@ -57,29 +52,8 @@ const logger = createLogger({ file: cfg.logFile, level: "info" });
 // As src/cli/main.ts builds it for the interface.
 const client = createClient({ config, logger, dataDir: paths.dataDir, storeNotify: "frame" });
 
-// -- the preloaded conversation ---------------------------------------------------------------
-
-const WORDS = "the quick brown fox jumps over a lazy dog while seven wizards box jackdaws near quiet hills and rivers".split(" ");
-function body(i: number): string {
-  const n = 3 + ((i * 7919) % 17);
-  const words: string[] = [];
-  for (let k = 0; k < n; k++) words.push(WORDS[(i + k * 13) % WORDS.length]!);
-  return `history ${i}: ${words.join(" ")}`;
-}
-const start = Date.now() - cfg.preload * 60_000; // one a minute: day separators too
-const messages: ChatMessage[] = new Array<ChatMessage>(cfg.preload);
-for (let i = 0; i < cfg.preload; i++) {
-  const out = i % 3 === 0;
-  const time = new Date(start + i * 60_000).toISOString();
-  messages[i] = out
-    ? { id: `h${i}`, direction: "out", from: `${cfg.jid}/jabterm`, to: cfg.peer, type: "chat", body: body(i), time, state: "displayed" }
-    : { id: `h${i}`, direction: "in", from: `${cfg.peer}/phone`, to: cfg.jid, type: "chat", body: body(i), time };
-}
-// Notified as the client's own store is (src/cli/main.ts: "frame" for the interface).
-const preloaded: Store = createStore({ accounts: { [cfg.account]: { ...emptyAccountSlice(), conversations: { [cfg.peer]: { peer: cfg.peer, messages, unread: 0 } } } } }, { notify: "frame" });
-// Features reach the store through the client on every use (ctx.store), so swapping it before
-// anything connects or renders is enough.
-(client as unknown as { store: Store }).store = preloaded;
+// The preloaded conversation is in the history database (bench/tui.ts wrote it before this
+// process started): the interface shows its last page from there, as it does for a real user.
 
 // -- flood accounting ---------------------------------------------------------------------------
 
@@ -118,7 +92,6 @@ const watch = () => {
     flood.stored++;
   }
 };
-// The store is swapped above: subscribe to the one the client uses now.
 client.store.subscribe(watch);
 
 // -- control socket -----------------------------------------------------------------------------
