@@ -309,3 +309,26 @@ describe("through the store", () => {
     expect(store.getState()).toBe(before);
   });
 });
+
+describe("duplicates by id need the same text; delayed messages go in by time", () => {
+  it("a reused id with another text is a distinct message; the same text, or an earlier version of it, is a duplicate", () => {
+    const first = msgIn({ id: "dup", body: "one" });
+    let s = run([add(first)]);
+    expect(isDuplicate(s[BOB], { ...first, time: new Date().toISOString() })).toBe(true);
+    expect(isDuplicate(s[BOB], { ...first, body: "two" })).toBe(false);
+    s = run([add({ ...first, body: "two" })], s);
+    expect(s[BOB]!.messages.map((m) => m.body)).toEqual(["one", "two"]);
+    const corrected = run([add(msgIn({ id: "c1", body: "new text", corrections: ["old text"] }))]);
+    expect(isDuplicate(corrected[BOB], msgIn({ id: "c1", body: "old text" }))).toBe(true);
+  });
+
+  it("an archived (delayed) message written before the last live ones is placed among them by time; live ones append", () => {
+    const t = (min: number) => new Date(Date.UTC(2026, 10, 25, 12, min)).toISOString();
+    const live1 = msgIn({ body: "live 12:10", time: t(10) });
+    const live2 = msgIn({ body: "live 12:20", time: t(20) });
+    const archived = msgIn({ body: "archived 12:15", time: t(15), delay: t(15) });
+    const late = msgIn({ body: "live 12:05 clock", time: t(5) });
+    const s = run([add(live1), add(live2), add(archived), add(late)]);
+    expect(s[BOB]!.messages.map((m) => m.body)).toEqual(["live 12:10", "archived 12:15", "live 12:20", "live 12:05 clock"]);
+  });
+});

@@ -56,15 +56,36 @@ function isConversationsAction(a: { type: string }): a is ConversationsAction {
 // ---------------------------------------------------------------------------------------------
 // rules (pure, exported for tests and for the chat feature)
 
-/** Whether `m` is already in the conversation (same id from the same sender, or same archive id). */
+/**
+ * Whether `m` is already in the conversation: the same archive id, or the same id from the same
+ * sender with the same text (or an earlier version of it: a copy of a message since corrected).
+ * A sender that reuses an id for another text gets both shown (the history store's rule too).
+ */
 export function isDuplicate(conv: Conversation | undefined, m: ChatMessage): boolean {
   if (!conv) return false;
   for (let i = conv.messages.length - 1; i >= 0; i--) {
     const x = conv.messages[i]!;
     if (m.stanzaId && x.stanzaId === m.stanzaId) return true;
-    if (x.id === m.id && x.direction === m.direction && sameBareJid(x.from, m.from)) return true;
+    if (x.id === m.id && x.direction === m.direction && sameBareJid(x.from, m.from) && (x.body === m.body || x.corrections?.includes(m.body))) return true;
   }
   return false;
+}
+
+/** When a message was written: its delay stamp when it has one (archive, offline storage). */
+function sentAt(m: ChatMessage): number {
+  return Date.parse(m.delay ?? m.time);
+}
+
+/**
+ * Where a new message goes: at the end, unless it was written before the last ones (a page of the
+ * archive caught up while live messages kept arriving): then among them by time.
+ */
+function insertionIndex(messages: readonly ChatMessage[], m: ChatMessage): number {
+  let at = messages.length;
+  if (at === 0 || !m.delay) return at;
+  const t = sentAt(m);
+  while (at > 0 && sentAt(messages[at - 1]!) > t) at--;
+  return at;
 }
 
 /**
@@ -175,7 +196,9 @@ function withoutLock(conv: Conversation): Conversation {
 }
 
 function addMessage(conv: Conversation, m: ChatMessage, chatState: ChatStateValue | undefined): Conversation {
-  const messages = conv.messages.length >= MAX_MESSAGES ? [...conv.messages.slice(conv.messages.length - MAX_MESSAGES + 1), m] : [...conv.messages, m];
+  const at = insertionIndex(conv.messages, m);
+  const messages = at === conv.messages.length ? [...conv.messages, m] : [...conv.messages.slice(0, at), m, ...conv.messages.slice(at)];
+  if (messages.length > MAX_MESSAGES) messages.splice(0, messages.length - MAX_MESSAGES);
   let next: Conversation = { ...conv, messages };
   if (m.direction === "in" && m.type !== "error") next.unread = conv.unread + 1;
   // Another device of ours answered: the conversation was read there.
