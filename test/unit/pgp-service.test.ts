@@ -11,7 +11,10 @@ import { afterEach, describe, expect, test } from "vitest";
 
 import { OpenPgp, type OpenPgpDeps } from "../../src/core/crypto/openpgp/service.js";
 import * as pgp from "../../src/core/crypto/openpgp/pgp.js";
+import { stripArmor } from "../../src/core/crypto/stanzas.js";
+import { HistoryDb } from "../../src/core/history/db.js";
 import { createLogger } from "../../src/core/logger.js";
+import { xml } from "../../src/core/xmpp/transport/xml.js";
 import { waitFor } from "../helpers/wait-for.js";
 
 const dirs: string[] = [];
@@ -98,5 +101,30 @@ describe("OpenPGP service", () => {
     expect(announced.at(-1)).toMatchObject({ code: "pgp_key_changed", text: expect.stringMatching(/CHANGED.*confirmed key stays/) });
     expect(svc.contact("a", "bob@example.org")?.fingerprint).toBe(k1.info.fingerprint);
     expect(() => svc.trust("a", "bob@example.org", "not a fingerprint")).toThrow(/40 hex digits/);
+  });
+
+  test("a replayed ciphertext is recognised after a restart too (the history database remembers it)", async () => {
+    const first = setup({ passphraseCommand: async () => "pass" });
+    const db = HistoryDb.open(first.dir);
+    try {
+      const replayMemory = { seen: (h: string) => db.ciphertextSeen(h), note: (h: string, id: string) => db.noteCiphertext(h, id) };
+      const svc1 = new OpenPgp({ ...first.deps, replayMemory });
+      await svc1.generate("a", "pass");
+      const armored = await pgp.encryptArmored("meet at noon", [await svc1.exportKey("a", false)]);
+      const stanza = (id: string) => xml("message", { from: "bob@example.org/phone", to: "alice@example.org/r", id, type: "chat" }, xml("body", {}, "fallback"), xml("x", { xmlns: "jabber:x:encrypted" }, stripArmor(armored)));
+      const info = (id: string) => ({ from: "bob@example.org/phone", own: "alice@example.org/r", id });
+      const once = await svc1.pgp.decrypt("a", stanza("m1"), info("m1"));
+      expect(once.body).toBe("meet at noon");
+      expect(once.note ?? "").not.toMatch(/REPLAYED/);
+      // A new run (a new service: its memory is empty) on the same data dir and database.
+      const svc2 = new OpenPgp({ ...first.deps, replayMemory });
+      const again = await svc2.pgp.decrypt("a", stanza("m1"), info("m1"));
+      expect(again.note ?? "").not.toMatch(/REPLAYED/); // the same message again (an archive copy)
+      const replay = await svc2.pgp.decrypt("a", stanza("m2"), info("m2"));
+      expect(replay.note).toMatch(/REPLAYED/);
+      expect(replay.verified).not.toBe("verified");
+    } finally {
+      db.close();
+    }
   });
 });

@@ -183,7 +183,18 @@ const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (account, peer)
   );
   `,
+  // 2: ciphertexts seen (OpenPGP replay detection survives restarts)
+  `
+  CREATE TABLE seen_ciphertexts (
+    hash TEXT PRIMARY KEY,
+    id TEXT NOT NULL,
+    seen TEXT NOT NULL
+  );
+  `,
 ];
+
+/** Ciphertexts remembered for replay detection (the oldest are forgotten beyond this). */
+export const SEEN_CIPHERTEXTS_MAX = 100_000;
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
@@ -637,6 +648,22 @@ export class HistoryDb {
 
   setArchiveState(account: string, archive: string, s: ArchiveState): void {
     this.#stmts.archivePut.run(account, archive, s.lastId ?? null, s.oldestId ?? null, s.seeded ?? null, s.complete ? 1 : 0);
+  }
+
+  // -- OpenPGP replay memory ----------------------------------------------------------------------
+
+  /** The message id a ciphertext (by hash) first came with, if it came before. */
+  ciphertextSeen(hash: string): string | undefined {
+    const r = this.#db.prepare("SELECT id FROM seen_ciphertexts WHERE hash = ?").get(hash) as { id: string } | undefined;
+    return r?.id;
+  }
+
+  /** Remember a ciphertext's first id; the oldest beyond SEEN_CIPHERTEXTS_MAX are forgotten. */
+  noteCiphertext(hash: string, id: string, now: Date = new Date()): void {
+    const r = this.#db.prepare("INSERT OR IGNORE INTO seen_ciphertexts (hash, id, seen) VALUES (?, ?, ?)").run(hash, id, now.toISOString());
+    if (r.changes && Number(r.lastInsertRowid) % 1000 === 0) {
+      this.#db.prepare("DELETE FROM seen_ciphertexts WHERE rowid <= (SELECT max(rowid) FROM seen_ciphertexts) - ?").run(SEEN_CIPHERTEXTS_MAX);
+    }
   }
 
   // -- outbox -----------------------------------------------------------------------------------

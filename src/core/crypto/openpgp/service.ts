@@ -21,7 +21,7 @@ import * as pgp from "./pgp.js";
 export { CryptoError, formatFingerprint, normalizeFingerprint } from "./pgp.js";
 export type { KeyInfo } from "./pgp.js";
 
-/** Ciphertexts remembered for replay detection (in memory; bounded). */
+/** Ciphertexts remembered in memory for replay detection (bounded; the history database keeps more). */
 export const REPLAY_MEMORY = 4096;
 /** How long an incoming message waits for a passphrase before it is shown as undecryptable. */
 export const UNLOCK_WAIT_MS = 60_000;
@@ -43,6 +43,8 @@ export interface OpenPgpDeps {
   fetchOxKeys(account: string, peer: string): Promise<string[]>;
   /** Something the user must hear about (key changes, new keys learned). */
   announce(account: string, code: string, text: string, fields: Record<string, unknown>): void;
+  /** Where ciphertexts seen are remembered across runs (the history database); memory only without. */
+  replayMemory?: { seen(hash: string): string | undefined; note(hash: string, id: string): void };
 }
 
 interface Unlocked {
@@ -359,7 +361,15 @@ export class OpenPgp {
   /** Whether this ciphertext was seen before under another message id (then: a replay). */
   #replayed(data: string, id: string | undefined): boolean {
     const h = createHash("sha256").update(data.replace(/\s+/g, "")).digest("base64");
-    const before = this.#seen.get(h);
+    let before = this.#seen.get(h);
+    if (before === undefined) {
+      try {
+        before = this.#deps.replayMemory?.seen(h);
+        if (before === undefined) this.#deps.replayMemory?.note(h, id ?? "");
+      } catch (err) {
+        this.#deps.log.warn(`replay memory: ${(err as Error).message}`);
+      }
+    }
     if (before !== undefined) return before !== (id ?? "");
     this.#seen.set(h, id ?? "");
     if (this.#seen.size > REPLAY_MEMORY) this.#seen.delete(this.#seen.keys().next().value!);

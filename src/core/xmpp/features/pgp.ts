@@ -92,6 +92,7 @@ export function installPgp(ctx: FeatureContext): void {
     prompt: (account, reason) => ctx.requestCredential({ account, jid: ctx.engine.find(account)?.settings.jid ?? account, reason, kind: "pgp_passphrase" }),
     unlockTime: () => ctx.settings().pgp_unlock_time,
     maxXmlSize: () => ctx.settings().max_stanza_size,
+    replayMemory: ctx.history ? { seen: (h) => ctx.history!.db.ciphertextSeen(h), note: (h, id) => ctx.history!.db.noteCiphertext(h, id) } : undefined,
     fetchOxKeys: async (account, peer) => {
       const acct = ctx.engine.find(account);
       if (!acct?.online) return [];
