@@ -5,117 +5,23 @@
  * normal/headline messages and error replies. The third-party client is slixmpp
  * (test/helpers/chat_peer.py).
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
-
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 
 import type { PublishedEvent } from "../../src/core/client.js";
 import { xml, type XmlElement } from "../../src/core/xmpp/transport/xml.js";
 import { serverKeys, tempClient } from "../helpers/engine.js";
-import { PEER_PYTHON, peerAvailable } from "../helpers/peer.js";
+import { startJsonPeer, type JsonPeer, type PeerLine } from "../helpers/json-peer.js";
+import { peerAvailable } from "../helpers/peer.js";
 import { prosodyAvailable, startProsody, type ProsodyServer } from "../helpers/prosody.js";
-import { LineReader, waitFor } from "../helpers/wait-for.js";
+import { waitFor } from "../helpers/wait-for.js";
 
 const CARBONS = "urn:xmpp:carbons:2";
 const FORWARD = "urn:xmpp:forward:0";
 const CORRECT = "urn:xmpp:message-correct:0";
 
-// ---------------------------------------------------------------------------------------------
-// the slixmpp chat peer
-
-const CHAT_PEER = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "helpers", "chat_peer.py");
-
-interface PeerLine {
-  event: string;
-  [k: string]: unknown;
-}
-
-interface ChatPeer {
-  jid: string;
-  /** Every line so far, parsed. */
-  lines: PeerLine[];
-  /** Run a command; resolves with its "sent" line. */
-  cmd(obj: Record<string, unknown>): Promise<PeerLine>;
-  /** The first not yet taken line matching. */
-  next(pred: (e: PeerLine) => boolean, timeout?: number): Promise<PeerLine>;
-  /** Whether any message line so far has this body. */
-  got(body: string): boolean;
-  stop(): Promise<void>;
-}
-
-const children = new Set<ChildProcess>();
-process.on("exit", () => {
-  for (const c of children) c.kill("SIGKILL");
-});
-
-function parseLine(line: string): PeerLine | undefined {
-  try {
-    const v: unknown = JSON.parse(line);
-    return v && typeof v === "object" && "event" in v ? (v as PeerLine) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-async function startChatPeer(server: ProsodyServer, jid: string, password: string): Promise<ChatPeer> {
-  const child = spawn(PEER_PYTHON, ["-u", CHAT_PEER, `--jid=${jid}`, `--password=${password}`, `--port=${server.c2sPort}`, `--ca=${server.caFile}`], {
-    stdio: ["pipe", "pipe", "pipe"],
-    env: { ...process.env, PYTHONUNBUFFERED: "1" },
-  });
-  children.add(child);
-  let stderr = "";
-  child.stderr!.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-  child.stdin!.on("error", () => undefined);
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  void exited.then(() => children.delete(child));
-  const reader = new LineReader(child.stdout!);
-  const next = async (pred: (e: PeerLine) => boolean, timeout = 10_000): Promise<PeerLine> => {
-    try {
-      return parseLine(
-        await reader.next((l) => {
-          const e = parseLine(l);
-          return e !== undefined && pred(e);
-        }, timeout),
-      )!;
-    } catch (err) {
-      throw new Error(`chat peer ${jid}: ${(err as Error).message}\nstderr:\n${stderr}`);
-    }
-  };
-  const online = await next((e) => e.event === "online" || e.event === "error", 15_000);
-  if (online.event !== "online") {
-    child.kill("SIGKILL");
-    throw new Error(`chat peer ${jid} did not come online: ${JSON.stringify(online)}\n${stderr}`);
-  }
-  const peer: ChatPeer = {
-    jid: String(online.jid),
-    get lines() {
-      return reader.lines.map(parseLine).filter((e): e is PeerLine => e !== undefined);
-    },
-    async cmd(obj) {
-      child.stdin!.write(JSON.stringify(obj) + "\n");
-      const r = await next((e) => e.event === "sent" || e.event === "error");
-      if (r.event !== "sent") throw new Error(`chat peer command failed: ${JSON.stringify(r)}`);
-      return r;
-    },
-    next,
-    got: (body) => peer.lines.some((e) => e.event === "message" && e.body === body),
-    async stop() {
-      if (child.exitCode !== null) return;
-      try {
-        child.stdin!.write(JSON.stringify({ cmd: "quit" }) + "\n");
-        child.stdin!.end();
-      } catch {
-        // gone
-      }
-      const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
-  return peer;
-}
+// the slixmpp chat peer (test/helpers/chat_peer.py)
+type ChatPeer = JsonPeer;
+const startChatPeer = (server: ProsodyServer, jid: string, password: string) => startJsonPeer("chat_peer.py", server, jid, password);
 
 // ---------------------------------------------------------------------------------------------
 

@@ -5,10 +5,8 @@
  * else, OX `to` mismatch, crypt-only and sign-only OX, a plaintext fallback that differs from the
  * ciphertext, and a compressed-data bomb: each labelled or refused, nothing crashes.
  */
-import { type ChildProcess, spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 
@@ -17,75 +15,16 @@ import * as pgp from "../../src/core/crypto/openpgp/pgp.js";
 import { buildSigncrypt, restoreArmor, stripArmor } from "../../src/core/crypto/stanzas.js";
 import { serverKeys, tempClient } from "../helpers/engine.js";
 import { Gpg, gpgAvailable } from "../helpers/gpg.js";
-import { PEER_PYTHON, peerAvailable, startPeer, type Peer } from "../helpers/peer.js";
+import { startJsonPeer, type JsonPeer } from "../helpers/json-peer.js";
+import { peerAvailable, startPeer, type Peer } from "../helpers/peer.js";
 import { prosodyAvailable, startProsody, type ProsodyServer } from "../helpers/prosody.js";
-import { LineReader } from "../helpers/wait-for.js";
 
-const PGP_PEER = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "helpers", "pgp_peer.py");
 const ENCRYPTED = "jabber:x:encrypted";
 const SIGNED = "jabber:x:signed";
 const OX = "urn:xmpp:openpgp:0";
 
-interface PeerLine {
-  event: string;
-  [k: string]: unknown;
-}
-
-interface PgpPeer {
-  cmd(obj: Record<string, unknown>): Promise<PeerLine>;
-  next(pred: (e: PeerLine) => boolean, timeout?: number): Promise<PeerLine>;
-  stop(): Promise<void>;
-}
-
-const children = new Set<ChildProcess>();
-process.on("exit", () => {
-  for (const c of children) c.kill("SIGKILL");
-});
-
-function parseLine(line: string): PeerLine | undefined {
-  try {
-    const v: unknown = JSON.parse(line);
-    return v && typeof v === "object" && "event" in v ? (v as PeerLine) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-async function startPgpPeer(server: ProsodyServer, jid: string, password: string): Promise<PgpPeer> {
-  const child = spawn(PEER_PYTHON, ["-u", PGP_PEER, `--jid=${jid}`, `--password=${password}`, `--port=${server.c2sPort}`, `--ca=${server.caFile}`], { stdio: ["pipe", "pipe", "pipe"] });
-  children.add(child);
-  let stderr = "";
-  child.stderr!.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-  child.stdin!.on("error", () => undefined);
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  void exited.then(() => children.delete(child));
-  const reader = new LineReader(child.stdout!);
-  const next = async (pred: (e: PeerLine) => boolean, timeout = 10_000): Promise<PeerLine> => {
-    try {
-      return parseLine(await reader.next((l) => { const e = parseLine(l); return e !== undefined && pred(e); }, timeout))!;
-    } catch (err) {
-      throw new Error(`pgp peer ${jid}: ${(err as Error).message}\nstderr:\n${stderr}`);
-    }
-  };
-  const online = await next((e) => e.event === "online" || e.event === "error", 15_000);
-  if (online.event !== "online") throw new Error(`pgp peer did not come online: ${JSON.stringify(online)} ${stderr}`);
-  return {
-    async cmd(obj) {
-      child.stdin!.write(JSON.stringify(obj) + "\n");
-      const r = await next((e) => e.event === "sent" || e.event === "error");
-      if (r.event !== "sent") throw new Error(`pgp peer command failed: ${JSON.stringify(r)}`);
-      return r;
-    },
-    next,
-    async stop() {
-      if (child.exitCode !== null) return;
-      child.stdin!.end(JSON.stringify({ cmd: "quit" }) + "\n");
-      const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
-}
+type PgpPeer = JsonPeer;
+const startPgpPeer = (server: ProsodyServer, jid: string, password: string) => startJsonPeer("pgp_peer.py", server, jid, password);
 
 const run = prosodyAvailable() && peerAvailable() && gpgAvailable() ? describe : describe.skip;
 
