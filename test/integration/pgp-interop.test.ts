@@ -26,6 +26,23 @@ const OX = "urn:xmpp:openpgp:0";
 type PgpPeer = JsonPeer;
 const startPgpPeer = (server: ProsodyServer, jid: string, password: string) => startJsonPeer("pgp_peer.py", server, jid, password);
 
+/**
+ * jabterm makes its key; the two sides exchange public keys through files, as a user would
+ * (`/pgp export`, gpg --import; gpg --export, `/pgp setkey`).
+ */
+async function exchangeKeys(t: ReturnType<typeof tempClient>, gpg: Gpg, peerJid: string, peerFp: string): Promise<{ myFp: string; myKeyFile: string }> {
+  expect((await t.command("/pgp generate -a me")).ok).toBe(true);
+  const myFp = ((await t.command("/pgp keys")).data as { own: { fingerprint: string } }).own.fingerprint;
+  const myKeyFile = path.join(t.dir, "me.asc");
+  expect((await t.command(`/pgp export ${myKeyFile}`)).ok).toBe(true);
+  await gpg.import(fs.readFileSync(myKeyFile, "utf8"));
+  const peerKeyFile = path.join(t.dir, "peer.asc");
+  fs.writeFileSync(peerKeyFile, await gpg.exportPublic(peerFp));
+  const set = await t.command(`/pgp setkey ${peerJid} ${peerKeyFile}`);
+  expect(set.ok, JSON.stringify(set.error)).toBe(true);
+  return { myFp, myKeyFile };
+}
+
 const run = prosodyAvailable() && peerAvailable() && gpgAvailable() ? describe : describe.skip;
 
 run("OpenPGP interop with GnuPG and slixmpp, and hostile payloads", () => {
@@ -47,17 +64,7 @@ run("OpenPGP interop with GnuPG and slixmpp, and hostile payloads", () => {
     try {
       const [peerFp, otherFp] = await Promise.all([gpg.generate(`xmpp:${p.jid}`), other.generate(`xmpp:${p.jid}`)]);
       await t.connectAll();
-      expect((await t.command("/pgp generate -a me")).ok).toBe(true);
-      const myFp = ((await t.command("/pgp keys")).data as { own: { fingerprint: string } }).own.fingerprint;
-
-      // Exchange public keys through files, as a user would.
-      const myKeyFile = path.join(t.dir, "me.asc");
-      expect((await t.command(`/pgp export ${myKeyFile}`)).ok).toBe(true);
-      await gpg.import(fs.readFileSync(myKeyFile, "utf8"));
-      const peerKeyFile = path.join(t.dir, "peer.asc");
-      fs.writeFileSync(peerKeyFile, await gpg.exportPublic(peerFp));
-      const set = await t.command(`/pgp setkey ${p.jid} ${peerKeyFile}`);
-      expect(set.ok, JSON.stringify(set.error)).toBe(true);
+      const { myFp, myKeyFile } = await exchangeKeys(t, gpg, p.jid, peerFp);
 
       peer = await startPgpPeer(server, p.jid, p.password);
       mallory = await startPgpPeer(server, m.jid, m.password);
@@ -207,14 +214,7 @@ run("OpenPGP interop with GnuPG and slixmpp, and hostile payloads", () => {
       const peerFp = await gpg.generate(`xmpp:${p.jid}`);
       await t.connectAll();
       await t.waitEvent((e) => e.event === "archive_catchup");
-      expect((await t.command("/pgp generate -a me")).ok).toBe(true);
-      const myFp = ((await t.command("/pgp keys")).data as { own: { fingerprint: string } }).own.fingerprint;
-      const myKeyFile = path.join(t.dir, "me.asc");
-      expect((await t.command(`/pgp export ${myKeyFile}`)).ok).toBe(true);
-      await gpg.import(fs.readFileSync(myKeyFile, "utf8"));
-      const peerKeyFile = path.join(t.dir, "peer.asc");
-      fs.writeFileSync(peerKeyFile, await gpg.exportPublic(peerFp));
-      expect((await t.command(`/pgp setkey ${p.jid} ${peerKeyFile}`)).ok).toBe(true);
+      const { myFp } = await exchangeKeys(t, gpg, p.jid, peerFp);
 
       // Another device of ours stays online, so only the archive holds the message for jabterm.
       phone = await startPeer({ jid: `${me.jid}/phone`, password: me.password, port: server.c2sPort, caFile: server.caFile });
