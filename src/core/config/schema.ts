@@ -323,6 +323,26 @@ export const SETTINGS = [
     default: "YYYY-MM-DD",
     description: "How the interface shows dates in day separators: YYYY, YY, MM, M, DD, D; anything else is kept as is.",
   },
+  {
+    key: "muc_highlight_words",
+    type: "string",
+    format: "text",
+    description: "Words that highlight a room message as your own nick does (comma-separated, whole words, any case).",
+  },
+  {
+    key: "muc_bell",
+    type: "boolean",
+    default: true,
+    description: "Ring the terminal bell when a room message highlights you (the interface; heard over SSH too).",
+  },
+  {
+    key: "muc_self_ping",
+    type: "int",
+    unit: "ms",
+    min: 0,
+    default: 300000,
+    description: "How often to check that you are still in your rooms (XEP-0410 self-ping) and rejoin where you were dropped; 0 turns it off.",
+  },
 ] as const satisfies readonly KeyDef[];
 
 export type AccountKey = (typeof ACCOUNT_KEYS)[number]["key"];
@@ -373,6 +393,9 @@ export interface Settings {
   send_idle: boolean;
   time_format: string;
   date_format: string;
+  muc_highlight_words?: string;
+  muc_bell: boolean;
+  muc_self_ping: number;
 }
 
 // Compile-time check that the types above and the tables declare the same keys.

@@ -7,6 +7,7 @@ import { connectCommand, disconnectCommand } from "./connection.js";
 import { helpCommand, quitCommand } from "./general.js";
 import { chatCommands } from "./chat.js";
 import { msgCommand } from "./messaging.js";
+import { mucCommands } from "./muc.js";
 import { presenceCommands } from "./presence.js";
 import { rosterCommands } from "./roster.js";
 import { windowCommands } from "./windows.js";
@@ -18,6 +19,7 @@ export const COMMANDS: readonly CommandDef<CommandContext>[] = [
   disconnectCommand,
   msgCommand,
   ...chatCommands,
+  ...mucCommands,
   ...rosterCommands,
   ...presenceCommands,
   ...windowCommands,

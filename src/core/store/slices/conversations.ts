@@ -60,7 +60,8 @@ export function isDuplicate(conv: Conversation | undefined, m: ChatMessage): boo
   for (let i = conv.messages.length - 1; i >= 0; i--) {
     const x = conv.messages[i]!;
     if (m.stanzaId && x.stanzaId === m.stanzaId) return true;
-    if (x.id === m.id && x.direction === m.direction && sameBareJid(x.from, m.from)) return true;
+    // In a room every occupant shares the room's bare JID: the same id must come from the same occupant.
+    if (x.id === m.id && x.direction === m.direction && (m.type === "groupchat" ? x.from === m.from : sameBareJid(x.from, m.from))) return true;
   }
   return false;
 }
@@ -139,7 +140,7 @@ export function findOriginal(conversations: Conversations, peer: string, id: str
 
 /** Our last message in the conversation (what /correct replaces). */
 export function lastOutgoing(conv: Conversation | undefined): ChatMessage | undefined {
-  return conv?.messages.findLast((m) => m.direction === "out" && m.type !== "error" && m.type !== "groupchat");
+  return conv?.messages.findLast((m) => m.direction === "out" && m.type !== "error" && !m.notice);
 }
 
 /** The last incoming message that asked for chat markers (what /read marks displayed). */
@@ -175,7 +176,7 @@ function withoutLock(conv: Conversation): Conversation {
 function addMessage(conv: Conversation, m: ChatMessage, chatState: ChatStateValue | undefined): Conversation {
   const messages = conv.messages.length >= MAX_MESSAGES ? [...conv.messages.slice(conv.messages.length - MAX_MESSAGES + 1), m] : [...conv.messages, m];
   let next: Conversation = { ...conv, messages };
-  if (m.direction === "in" && m.type !== "error") next.unread = conv.unread + 1;
+  if (m.direction === "in" && m.type !== "error" && !m.notice) next.unread = conv.unread + 1;
   // Another device of ours answered: the conversation was read there.
   if (m.direction === "out" && m.carbon === "sent") next.unread = 0;
   const lock = lockAfterMessage(conv, m);

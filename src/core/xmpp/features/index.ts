@@ -2,6 +2,7 @@
 import type { FeatureContext } from "./types.js";
 import { installChat } from "./chat.js";
 import { installDisco } from "./discovery.js";
+import { installMuc } from "./muc.js";
 import { installPresence } from "./presence.js";
 import { installRoster } from "./roster.js";
 
@@ -10,4 +11,5 @@ export function installFeatures(ctx: FeatureContext): void {
   installRoster(ctx);
   installPresence(ctx);
   installChat(ctx);
+  installMuc(ctx);
 }
