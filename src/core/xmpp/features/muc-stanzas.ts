@@ -220,6 +220,17 @@ export interface Invitation {
 /** An invitation in a message, mediated (from the room) or direct (XEP-0249), else undefined. */
 export function parseInvitation(stanza: XmlElement): Invitation | undefined {
   if (stanza.name !== "message" || stanza.attrs.type === "error" || !stanza.attrs.from) return undefined;
+  // Mediated first: a room's mediated invitation may carry a XEP-0249 element as well.
+  const x = stanza.getChild("x", NS.mucUser);
+  const invite = x?.getChild("invite");
+  if (x && invite?.attrs.from && tryParseJid(invite.attrs.from) && tryParseJid(stanza.attrs.from)) {
+    const inv: Invitation = { room: bareJid(stanza.attrs.from), from: invite.attrs.from, kind: "mediated" };
+    const reason = invite.getChildText("reason");
+    if (reason) inv.reason = reason;
+    const password = x.getChildText("password");
+    if (password) inv.password = password;
+    return inv;
+  }
   const direct = stanza.getChild("x", NS.conference);
   if (direct?.attrs.jid && tryParseJid(direct.attrs.jid)) {
     const inv: Invitation = { room: bareJid(direct.attrs.jid), from: stanza.attrs.from, kind: "direct" };
@@ -227,15 +238,7 @@ export function parseInvitation(stanza: XmlElement): Invitation | undefined {
     if (direct.attrs.password) inv.password = direct.attrs.password;
     return inv;
   }
-  const x = stanza.getChild("x", NS.mucUser);
-  const invite = x?.getChild("invite");
-  if (!x || !invite?.attrs.from || !tryParseJid(invite.attrs.from) || !tryParseJid(stanza.attrs.from)) return undefined;
-  const inv: Invitation = { room: bareJid(stanza.attrs.from), from: invite.attrs.from, kind: "mediated" };
-  const reason = invite.getChildText("reason");
-  if (reason) inv.reason = reason;
-  const password = x.getChildText("password");
-  if (password) inv.password = password;
-  return inv;
+  return undefined;
 }
 
 /** A declined invitation reported by the room. */
@@ -258,8 +261,9 @@ export function buildSelfPing(): XmlElement {
 
 /**
  * XEP-0410 §3.2: what a self-ping's answer means. A result, or an error that only says the
- * ping itself is not supported by the client answering, means we are still joined; not-acceptable
- * (and the other errors the room sends for non-occupants) mean we are not; a timeout is unknown.
+ * ping itself is not supported by the client answering (or that our nick just changed), means we
+ * are still joined; an unreachable service or a timeout is unknown (try later); any other error
+ * (not-acceptable above all) means we are not.
  */
 export function selfPingVerdict(outcome: { ok: true } | { ok: false; condition?: string; timeout?: boolean }): "joined" | "gone" | "unknown" {
   if (outcome.ok) return "joined";
@@ -269,7 +273,8 @@ export function selfPingVerdict(outcome: { ok: true } | { ok: false; condition?:
     case "feature-not-implemented":
       return "joined";
     case "item-not-found":
-      return "unknown";
+      // The occupant (us) just changed nick, from another client.
+      return "joined";
     case "remote-server-not-found":
     case "remote-server-timeout":
       return "unknown";

@@ -583,6 +583,7 @@ export function installMuc(ctx: FeatureContext): void {
             await acct.request("get", buildSelfPing(), `${r.jid}/${r.nick}`, 10_000);
             verdict = selfPingVerdict({ ok: true });
           } catch (err) {
+            ctx.log.debug(`account ${acct.name}: self-ping in ${r.jid}: ${(err as Error).message}`);
             verdict = err instanceof TimeoutError ? "unknown" : selfPingVerdict({ ok: false, condition: err instanceof StanzaError ? err.condition : (err as JabtermError).detail?.condition as string | undefined });
           }
           out[`${acct.name}\n${r.jid}`] = verdict;
