@@ -9,6 +9,7 @@ import { memo, useCallback } from "react";
 
 import type { JabtermClient } from "../../core/client.js";
 import type { ChatMessage, Conversation } from "../../core/store/types.js";
+import { consistentColor } from "../../core/text/colors.js";
 import { formatStamp, DEFAULT_FORMATS, type Formats } from "../format.js";
 import { useStoreSelector } from "../hooks/use-store.js";
 import { STATE_MARK } from "../theme.js";
@@ -30,12 +31,20 @@ function dayKey(iso: string): string {
 /** The rows of one message at `width` columns (without its day separator). */
 function layoutMessage(m: ChatMessage, width: number, formats: Formats): SafeSpan[][] {
   const header: SafeSpan[] = [...localSpans(`${formatTime(stampOf(m), formats.time)} `, { dim: true })];
+  // Room lines (joins, leaves, nick changes, topic, kicks): remote names inside, dimmed.
+  if (m.notice) {
+    header.push(...localSpans(m.notice === "kick" || m.notice === "ban" ? "!! " : "-- ", { dim: true, color: m.notice === "kick" || m.notice === "ban" ? "red" : undefined }));
+    return layoutEntry(header, remoteSpans(m.body, {}, { dim: true }), width);
+  }
   if (m.delay) header.push(...localSpans("⏲ ", { color: "yellow" }));
+  if (m.highlight) header.push(...localSpans("! ", { color: "yellow", bold: true }));
   if (m.me) header.push(...localSpans("* ", { color: "magenta" }));
-  if (m.direction === "out") header.push(...localSpans("me", { color: "cyan", bold: true }));
+  // In a room the sender is a nick, in its XEP-0392 colour.
+  if (m.type === "groupchat" && m.nick !== undefined) header.push(...remoteSpans(m.nick, { strict: true }, { color: consistentColor(m.nick), bold: true }));
+  else if (m.direction === "out") header.push(...localSpans("me", { color: "cyan", bold: true }));
   else header.push(...remoteSpans(m.from.split("/")[0]!, { strict: true }, { color: "green", bold: true }));
   header.push(...localSpans(m.me ? " " : ": "));
-  const body: SafeSpan[] = styledSpans(m.me ? m.body.replace(/^\/me /, "") : m.body);
+  const body: SafeSpan[] = styledSpans(m.me ? m.body.replace(/^\/me /, "") : m.body, m.highlight ? { bold: true } : undefined);
   if (m.corrections?.length) body.push(...localSpans(" (edited)", { dim: true }));
   if (m.carbon) body.push(...localSpans(" ⇄", { dim: true }));
   if (m.direction === "out" && m.state) body.push(...localSpans(` ${STATE_MARK[m.state] ?? m.state}`, { color: m.state === "failed" ? "red" : "gray" }));
