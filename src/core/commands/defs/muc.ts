@@ -11,6 +11,7 @@ import type { Account } from "../../xmpp/account.js";
 import { formLines } from "../../xmpp/features/data-forms.js";
 import { AFFILIATIONS, ROLES, type Affiliation, type Role } from "../../xmpp/features/muc-stanzas.js";
 import { mucController, occupantView, roomView, splitRoomArg } from "../../xmpp/features/muc.js";
+import { bookmarksController, bookmarkView, type Bookmark } from "../../xmpp/features/muc-bookmarks.js";
 import { accountFor, conversationFor, type CommandContext } from "../context.js";
 import type { CommandDef, CommandResult, ParsedCall } from "../types.js";
 
@@ -332,3 +333,101 @@ export const mucCommands: CommandDef<CommandContext>[] = [
   destroyCommand,
   roomCommand,
 ];
+
+// ---------------------------------------------------------------------------------------------
+// /bookmark
+
+function bookmarkRoom(ctx: CommandContext, call: ParsedCall): { account: Account; room: string; nick?: string } {
+  if (call.args.room) {
+    const account = accountFor(ctx, call);
+    const { room, nick } = splitRoomArg(call.args.room);
+    return { account, room: normalizeJid(room), ...(nick ? { nick } : {}) };
+  }
+  const { account, room } = roomFor(ctx, call);
+  return { account, room: room.jid, nick: room.nick };
+}
+
+const roomArgOptional = { name: "room", kind: "room" as const, optional: true, description: "room@service[/nick] (default: this room)" };
+
+export const bookmarkCommand: CommandDef<CommandContext> = {
+  name: "bookmark",
+  aliases: ["bm"],
+  group: GROUP,
+  summary: "room bookmarks (XEP-0402, or XEP-0048 where the server lacks PEP)",
+  help:
+    "Bookmarks are stored on your server and shared by all your clients: in PEP (XEP-0402) or, where the server has no PEP, " +
+    "in private storage (XEP-0048). Rooms bookmarked with autojoin are joined at every connection, and when another of " +
+    "your clients adds such a bookmark.",
+  defaultSubcommand: "list",
+  subcommands: [
+    {
+      name: "list",
+      group: GROUP,
+      accountScoped: true,
+      summary: "list your bookmarks",
+      help: "Lists the bookmarks of the account as last fetched or notified.",
+      run(ctx, call) {
+        const account = accountFor(ctx, call);
+        const list = bookmarksController(ctx.client).list(account.name);
+        const store = bookmarksController(ctx.client).store(account.name);
+        const lines = list.length ? list.map((b) => `${b.jid}${b.name ? ` "${b.name}"` : ""}${b.nick ? ` as ${b.nick}` : ""}${b.autojoin ? " (autojoin)" : ""}`) : ["no bookmarks"];
+        return { type: "output", lines: [...lines, ...(store ? [`stored in ${store === "pep" ? "PEP (XEP-0402)" : "private storage (XEP-0048)"}`] : [])], data: list.map((b) => bookmarkView(account.name, b)) };
+      },
+    },
+    {
+      name: "add",
+      ...roomScoped,
+      summary: "bookmark a room (or change its bookmark)",
+      help: "Adds or replaces the bookmark of a room; --autojoin joins it at every connection, on all your clients.",
+      options: [
+        { name: "name", kind: "text", description: "a name for the bookmark" },
+        { name: "nick", kind: "nick", description: "the nick to join with" },
+        { name: "password", kind: "secret", description: "the room's password" },
+        { name: "autojoin", kind: "flag", description: "join the room at every connection" },
+      ],
+      args: [roomArgOptional],
+      examples: [{ input: "/bookmark add --autojoin ops@conference.example.org/alice", description: "always join ops as alice" }],
+      async run(ctx, call) {
+        const { account, room, nick } = bookmarkRoom(ctx, call);
+        const b: Bookmark = { jid: room, autojoin: call.options.autojoin === true };
+        const n = typeof call.options.nick === "string" ? call.options.nick : nick;
+        if (n) b.nick = n;
+        if (typeof call.options.name === "string") b.name = call.options.name;
+        const pw = typeof call.options.password === "string" ? call.options.password : getRoom(ctx.client.store.account(account.name), room)?.password;
+        if (pw) b.password = pw;
+        await bookmarksController(ctx.client).add(account, b);
+        return { type: "output", lines: [`bookmarked ${room}${b.autojoin ? " (autojoin)" : ""}`], data: bookmarkView(account.name, b) };
+      },
+    },
+    {
+      name: "remove",
+      ...roomScoped,
+      summary: "remove a room's bookmark",
+      help: "Removes the bookmark (on all your clients).",
+      args: [roomArgOptional],
+      async run(ctx, call) {
+        const { account, room } = bookmarkRoom(ctx, call);
+        await bookmarksController(ctx.client).remove(account, room);
+        return { type: "output", lines: [`removed the bookmark of ${room}`], data: { account: account.name, room, removed: true } };
+      },
+    },
+    {
+      name: "join",
+      group: GROUP,
+      accountScoped: true,
+      summary: "join a bookmarked room",
+      help: "Joins the room with the bookmark's nick and password.",
+      args: [{ name: "room", kind: "room", description: "the bookmarked room" }],
+      async run(ctx, call) {
+        const account = accountFor(ctx, call);
+        const room = normalizeJid(splitRoomArg(call.args.room!).room);
+        const b = bookmarksController(ctx.client).list(account.name).find((x) => x.jid === room);
+        if (!b) throw new UsageError(`no bookmark for ${room} (see /bookmark list)`);
+        const r = await mucController(ctx.client).join(account, room, b.nick, { password: b.password, reason: "bookmark" });
+        return { type: "open", account: account.name, jid: r.jid, lines: [describeRoom(r)] };
+      },
+    },
+  ],
+};
+
+mucCommands.push(bookmarkCommand);

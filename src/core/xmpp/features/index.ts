@@ -3,6 +3,7 @@ import type { FeatureContext } from "./types.js";
 import { installChat } from "./chat.js";
 import { installDisco } from "./discovery.js";
 import { installMuc } from "./muc.js";
+import { installBookmarks } from "./muc-bookmarks.js";
 import { installPresence } from "./presence.js";
 import { installRoster } from "./roster.js";
 
@@ -12,4 +13,5 @@ export function installFeatures(ctx: FeatureContext): void {
   installPresence(ctx);
   installChat(ctx);
   installMuc(ctx);
+  installBookmarks(ctx);
 }
