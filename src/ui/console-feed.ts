@@ -41,6 +41,11 @@ export function attachConsoleFeed(client: JabtermClient, ui: UiStore): () => voi
   const onEvent = (e: PublishedEvent) => {
     const d = describeEvent(e);
     if (d) ui.dispatch({ type: "console", ...d });
+    // A room joined without /join here (a bookmark's autojoin, a rejoin): its tab, unfocused.
+    if (e.event === "room" && e.status === "joined" && typeof e.room === "string") {
+      const account = String(e.account);
+      ui.dispatch({ type: "open", tab: { kind: "chat", id: chatTabId(account, e.room), account, peer: e.room }, focus: false });
+    }
     if (e.event === "message" && e.direction === "in" && (e.type === "chat" || e.type === "normal") && typeof e.from === "string") {
       let peer: string;
       try {

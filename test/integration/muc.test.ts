@@ -280,4 +280,17 @@ run("rooms (XEP-0045) against Prosody's MUC", () => {
     await t.waitEvent(ev("room", (e) => e.room === room && e.status === "joined"), { after: mark });
     expect(t.store.account("me").rooms[room]!.state).toBe("joined");
   });
+
+  test("a new session (not a resumed one) joins the rooms we were in again", async () => {
+    const { t } = await client();
+    const room = roomName();
+    await ok(t, `/join ${room}/back`);
+    await t.waitEvent(ev("room", (e) => e.status === "configured"));
+    await ok(t, "/disconnect me");
+    const mark = t.events.length;
+    await ok(t, "/connect me --wait");
+    await t.waitEvent(ev("room", (e) => e.room === room && e.status === "joining" && e.why === "rejoin"), { after: mark });
+    await t.waitEvent(ev("room", (e) => e.room === room && e.status === "joined"), { after: mark });
+    expect(t.store.account("me").rooms[room]).toMatchObject({ state: "joined", nick: "back" });
+  });
 });

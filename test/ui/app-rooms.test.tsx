@@ -114,3 +114,21 @@ describe("nick completion and colours (pure)", () => {
     expect(consistentColor("council")).toBe("#ea0064"); // HSLuv(0, 100, 50)
   });
 });
+
+describe("private conversations with occupants", () => {
+  test("a tab keyed by the occupant's full JID shows its nick as the sender", async () => {
+    const PEER = `${ROOM}/bob`;
+    const tab = { kind: "chat" as const, id: chatTabId("work", PEER), account: "work", peer: PEER };
+    app = await renderApp({
+      columns: 120,
+      tabs: [tab],
+      preload: (s) => {
+        joinRoom(s, [occ("bob")]);
+        s.dispatch({ type: "conversations/message", account: "work", peer: PEER, message: { id: "p1", direction: "in", from: PEER, to: "me@example.org/x", type: "chat", body: "psst", time: new Date().toISOString() } });
+      },
+    });
+    const f = await app.press(KEY.alt("2"), (fr) => fr.includes("psst"));
+    expect(f).toContain("bob: psst");
+    expect(f).not.toContain("ops@conference.example.org: psst");
+  });
+});

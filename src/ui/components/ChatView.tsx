@@ -29,7 +29,7 @@ function dayKey(iso: string): string {
 }
 
 /** The rows of one message at `width` columns (without its day separator). */
-function layoutMessage(m: ChatMessage, width: number, formats: Formats): SafeSpan[][] {
+function layoutMessage(m: ChatMessage, width: number, formats: Formats, occupant = false): SafeSpan[][] {
   const header: SafeSpan[] = [...localSpans(`${formatTime(stampOf(m), formats.time)} `, { dim: true })];
   // Room lines (joins, leaves, nick changes, topic, kicks): remote names inside, dimmed.
   if (m.notice) {
@@ -42,7 +42,11 @@ function layoutMessage(m: ChatMessage, width: number, formats: Formats): SafeSpa
   // In a room the sender is a nick, in its XEP-0392 colour.
   if (m.type === "groupchat" && m.nick !== undefined) header.push(...remoteSpans(m.nick, { strict: true }, { color: consistentColor(m.nick), bold: true }));
   else if (m.direction === "out") header.push(...localSpans("me", { color: "cyan", bold: true }));
-  else header.push(...remoteSpans(m.from.split("/")[0]!, { strict: true }, { color: "green", bold: true }));
+  // A private conversation with a room occupant: the sender is its nick.
+  else if (occupant && m.from.includes("/")) {
+    const nick = m.from.slice(m.from.indexOf("/") + 1);
+    header.push(...remoteSpans(nick, { strict: true }, { color: consistentColor(nick), bold: true }));
+  } else header.push(...remoteSpans(m.from.split("/")[0]!, { strict: true }, { color: "green", bold: true }));
   header.push(...localSpans(m.me ? " " : ": "));
   const body: SafeSpan[] = styledSpans(m.me ? m.body.replace(/^\/me /, "") : m.body, m.highlight ? { bold: true } : undefined);
   if (m.corrections?.length) body.push(...localSpans(" (edited)", { dim: true }));
@@ -54,8 +58,8 @@ function layoutMessage(m: ChatMessage, width: number, formats: Formats): SafeSpa
 
 const messageLayouts = layoutCache<ChatMessage>();
 
-function messageLayout(m: ChatMessage, width: number, formats: Formats) {
-  return messageLayouts(m, `${width}\n${formats.time}`, () => layoutMessage(m, width, formats));
+function messageLayout(m: ChatMessage, width: number, formats: Formats, occupant = false) {
+  return messageLayouts(m, `${width}\n${formats.time}\n${occupant ? 1 : 0}`, () => layoutMessage(m, width, formats, occupant));
 }
 
 /** Rows a message takes at `width` columns (its day separator not included). */
@@ -81,11 +85,11 @@ function daySeparator(iso: string, formats: Formats): SafeSpan[] {
  * row precedes the first message of each day (and the oldest message). `items`: the messages
  * with at least one row visible.
  */
-export function visibleMessages(messages: readonly ChatMessage[], rows: number, width: number, scroll: number, formats: Formats = DEFAULT_FORMATS): Window & { items: ChatMessage[] } {
+export function visibleMessages(messages: readonly ChatMessage[], rows: number, width: number, scroll: number, formats: Formats = DEFAULT_FORMATS, occupant = false): Window & { items: ChatMessage[] } {
   const entries = new Map<number, Entry>();
   const entryAt = (i: number): Entry => {
     const m = messages[i]!;
-    const layout = messageLayout(m, width, formats);
+    const layout = messageLayout(m, width, formats, occupant);
     const prev = messages[i - 1];
     const sep = !prev || dayKey(stampOf(prev)) !== dayKey(stampOf(m));
     const e: Entry = { key: `${m.id}:${m.direction}:${m.corrections?.length ?? 0}:${m.state ?? ""}`, rows: sep ? [daySeparator(stampOf(m), formats), ...layout] : layout };
@@ -117,7 +121,8 @@ export const ChatView = memo(function ChatView({ client, account, peer, rows, wi
   const messages = conv?.messages ?? [];
   const typing = conv?.chatState?.state === "composing";
   const reserved = (typing ? 1 : 0) + (scroll > 0 ? 1 : 0);
-  const win = visibleMessages(messages, Math.max(1, rows - reserved), width, scroll, formats);
+  // A conversation keyed by a full JID is a private one with a room occupant.
+  const win = visibleMessages(messages, Math.max(1, rows - reserved), width, scroll, formats, peer.includes("/"));
   useScrollClamp(scroll, win.scroll, onScrollClamp);
   const footer = (
     <>
