@@ -9,7 +9,7 @@
  * The room's stanzas are fed to the engine's stanza event inside the app (see muc-app.ts): no
  * server and no XML parsing are measured, only the MUC feature, the store and the interface.
  *
- *   npm run bench:muc                 # OCCUPANTS=500 RATE=50 DURATION=60 (seconds) COLS=120 ROWS=40
+ *   npm run bench:muc                 # OCCUPANTS=500 RATE=50 DURATION=60 (seconds) COLS=120 ROWS=40 PROFILE=<dir>
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import fs from "node:fs";
@@ -75,7 +75,9 @@ try {
   for (const k of Object.keys(env)) if (k === "CI" || k === "CONTINUOUS_INTEGRATION" || k.startsWith("CI_")) delete env[k];
   const quote = (s: string) => `'${s.replace(/'/g, "'\\''")}'`;
   const t0 = performance.now();
-  app = spawn("script", ["-qfec", `stty cols ${COLS} rows ${ROWS} && exec ${quote(process.execPath)} ${quote(appFile)}`, "/dev/null"], { stdio: ["pipe", "pipe", "inherit"], env });
+  // PROFILE=<dir>: a V8 CPU profile of the app (open it in Chrome DevTools).
+  const profile = process.env.PROFILE ? `--cpu-prof --cpu-prof-dir=${quote(path.resolve(process.env.PROFILE))} ` : "";
+  app = spawn("script", ["-qfec", `stty cols ${COLS} rows ${ROWS} && exec ${quote(process.execPath)} ${profile}${quote(appFile)}`, "/dev/null"], { stdio: ["pipe", "pipe", "inherit"], env });
   const appExit = new Promise<number>((resolve) => app!.once("exit", (c) => resolve(c ?? -1)));
 
   let termBytes = 0;
