@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 
 import type { PublishedEvent } from "../../src/core/client.js";
 import { serverKeys, tempClient } from "../helpers/engine.js";
+import { startHeadless } from "../helpers/headless.js";
 import { startMucPeer, type MucPeer } from "../helpers/muc-peer.js";
 import { peerAvailable } from "../helpers/peer.js";
 import { prosodyAvailable, startProsody, type ProsodyServer } from "../helpers/prosody.js";
@@ -81,6 +82,12 @@ run("rooms (XEP-0045) against Prosody's MUC", () => {
     await waitFor(() => t.store.account("me").conversations[room]!.messages.find((m) => m.id === id)?.state === "delivered");
     expect(t.store.account("me").conversations[room]!.messages.filter((m) => m.body === "hi carol")).toHaveLength(1);
 
+    // Our own correction (XEP-0308) in the room: the room sees the replace, our message changes.
+    await ok(t, `/correct --to ${room} hi caroL`);
+    const fix = await carol.next((e) => e.event === "message" && e.body === "hi caroL");
+    expect(String(fix.xml)).toContain(`id="${id}"`);
+    await waitFor(() => t.store.account("me").conversations[room]!.messages.find((m) => m.id === id)?.body === "hi caroL");
+
     // Topic.
     await ok(t, `/topic --to ${room} release on friday`);
     await carol.next((e) => e.event === "message" && e.subject === "release on friday");
@@ -126,7 +133,7 @@ run("rooms (XEP-0045) against Prosody's MUC", () => {
     await t.waitEvent(ev("message_corrected", (e) => e.body === "the typo" && e.room === room));
     await carol.cmd({ cmd: "raw", xml: `<message to='${room}' type='groupchat' id='c2'><body>forged</body><replace xmlns='urn:xmpp:message-correct:0' id='${id}'/></message>` }, "raw_sent");
     await t.waitEvent(ev("warning", (e) => e.code === "forged_correction"));
-    expect(t.store.account("me").conversations[room]!.messages.find((m) => m.id === id)!.body).toBe("hi carol");
+    expect(t.store.account("me").conversations[room]!.messages.find((m) => m.id === id)!.body).toBe("hi caroL");
 
     // Carol leaves; then we do.
     await carol.cmd({ cmd: "leave", room, nick: "caroline" });
@@ -292,5 +299,34 @@ run("rooms (XEP-0045) against Prosody's MUC", () => {
     await t.waitEvent(ev("room", (e) => e.room === room && e.status === "joining" && e.why === "rejoin"), { after: mark });
     await t.waitEvent(ev("room", (e) => e.room === room && e.status === "joined"), { after: mark });
     expect(t.store.account("me").rooms[room]).toMatchObject({ state: "joined", nick: "back" });
+  });
+
+  test("headless mode (the real binary): room events and groupchat messages as NDJSON, hostile text escaped", async () => {
+    const acct = await server.createAccount();
+    const frank = await peer();
+    const room = roomName();
+    const h = startHeadless();
+    cleanups.push(async () => h.kill());
+    await h.next((e) => e.event === "ready");
+    for (const line of [`/account add ${acct.jid} --name me`, `/account set me host 127.0.0.1`, `/account set me port ${server.c2sPort}`, `/account set me ca_file ${server.caFile}`, `/account set me password ${acct.password}`]) {
+      expect((await h.command(line)).ok).toBe(true);
+    }
+    expect((await h.command("/connect --wait")).ok).toBe(true);
+    const joined = await h.command(`/join ${room}/me`);
+    expect(joined.ok).toBe(true);
+    await h.next((e) => e.event === "room" && e.room === room && e.status === "joined");
+    await frank.cmd({ cmd: "join", room, nick: "frank" });
+    await h.next((e) => e.event === "occupant" && e.change === "join" && e.room === room);
+    await frank.cmd({ cmd: "send", to: room, body: "hi \u202e\u2028 there", type: "groupchat" });
+    const msg = await h.next((e) => e.event === "message" && e.type === "groupchat" && e.direction === "in");
+    expect(msg).toMatchObject({ account: "me", room, nick: "frank", from: `${room}/frank`, body: "hi \u202e\u2028 there" });
+    // Written escaped: the stream stays safe to print and to split on newlines.
+    expect(h.stdout()).toContain("hi \\u202e\\u2028 there");
+    expect(h.stdout()).not.toMatch(/[\u202e\u2028]/);
+    const names = await h.command(`/names --to ${room}`);
+    expect(names.data.occupants.map((o: { nick: string }) => o.nick).sort()).toEqual(["frank", "me"]);
+    // A room joined while the session's start hooks still ran is not joined a second time by them.
+    expect(h.all().filter((e) => e.event === "room" && e.room === room && e.status === "joining")).toHaveLength(1);
+    expect(await h.end()).toBe(0);
   });
 });

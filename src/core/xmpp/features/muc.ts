@@ -130,6 +130,11 @@ export function installMuc(ctx: FeatureContext): void {
   // Real JIDs behind room messages (message id -> sender's real bare JID), for corrections.
   const realSenders = new Map<string, string>();
   const key = (account: string, room: string) => `${account}\n${room}`;
+  // When each account's session came online, and when each room's join was sent: a room joined
+  // in this session (while its start hooks still run) is not joined again by them.
+  const onlineAt = new Map<string, number>();
+  const joinSentAt = new Map<string, number>();
+  ctx.engine.on("online", ({ account }) => onlineAt.set(account, performance.now()));
 
   const room = (account: string, jid: string) => getRoom(store.account(account), jid);
 
@@ -446,6 +451,7 @@ export function installMuc(ctx: FeatureContext): void {
     publishRoom(account.name, room(account.name, jid), "joining", { why: opts.reason ?? "command" });
     const answer = opts.wait === false ? undefined : wait(pendingJoins, key(account.name, jid), `join ${jid}`);
     const pres = presenceState(account.name);
+    joinSentAt.set(key(account.name, jid), performance.now());
     await account.send(buildJoin(jid, nick, { password, ...pres }));
     if (!answer) return room(account.name, jid)!;
     try {
@@ -602,10 +608,10 @@ export function installMuc(ctx: FeatureContext): void {
 
   // A fresh session: the rooms we were in do not know us any more; join them again.
   ctx.onSessionStart(110, "rooms", (account) => {
-    const before = store.account(account.name).rooms;
-    const wanted = Object.values(before).filter((r) => r.state === "joined" || r.state === "joining");
-    store.dispatch({ type: "rooms/session", account: account.name });
-    for (const r of wanted) {
+    const since = onlineAt.get(account.name) ?? 0;
+    const stale = Object.values(store.account(account.name).rooms).filter((r) => (r.state === "joined" || r.state === "joining") && (joinSentAt.get(key(account.name, r.jid)) ?? 0) < since);
+    for (const r of stale) store.dispatch({ type: "rooms/left", account: account.name, room: r.jid, reason: "disconnected" });
+    for (const r of stale) {
       join(account, r.jid, r.nick, { reason: "rejoin", password: r.password }).catch((e: Error) =>
         ctx.publish("warning", { account: account.name, code: "rejoin", text: `${r.jid}: rejoin failed: ${e.message}` }),
       );
