@@ -71,6 +71,14 @@ function readFormats(client: JabtermClient): Formats {
   }
 }
 
+function readHideJoins(client: JabtermClient): boolean {
+  try {
+    return !client.settings().muc_show_joins;
+  } catch {
+    return false;
+  }
+}
+
 /** Below this width the roster pane is hidden (the chat keeps the room). */
 export const MIN_ROSTER_COLUMNS = 70;
 
@@ -129,6 +137,7 @@ export function App({ client, ui, host, exec = [], version, keySource, profiler 
   const cmd = useRef<CommandLineHandle>(null);
   const [flash, setFlash] = useState<string | undefined>();
   const [formats, setFormats] = useState<Formats>(() => readFormats(client));
+  const [hideJoins, setHideJoins] = useState(() => readHideJoins(client));
   const tab = state.tabs[state.current] ?? state.tabs[0]!;
   const xmlLog = useMemo(() => createXmlLog(client), [client]);
 
@@ -181,6 +190,7 @@ export function App({ client, ui, host, exec = [], version, keySource, profiler 
         return;
       }
       const r = await executeLine(ctx, line);
+      setHideJoins(readHideJoins(client));
       setFormats((prev) => {
         const next = readFormats(client);
         return next.time === prev.time && next.date === prev.date ? prev : next;
@@ -462,7 +472,7 @@ export function App({ client, ui, host, exec = [], version, keySource, profiler 
               <Box flexDirection="column" width={viewWidth} height={mainRows}>
                 <RoomTopic client={client} account={tab.account} room={tab.peer} width={viewWidth} />
                 <Box flexDirection="row" height={mainRows - 1}>
-                  <ChatView client={client} account={tab.account} peer={tab.peer} rows={mainRows - 1} width={occupantWidth ? viewWidth - occupantWidth - 1 : viewWidth} scroll={scroll} formats={formats} onScrollClamp={onScrollClamp} />
+                  <ChatView client={client} account={tab.account} peer={tab.peer} rows={mainRows - 1} width={occupantWidth ? viewWidth - occupantWidth - 1 : viewWidth} scroll={scroll} formats={formats} onScrollClamp={onScrollClamp} hideJoins={hideJoins} />
                   {occupantWidth ? (
                     <Box marginLeft={1} width={occupantWidth}>
                       <OccupantPane client={client} account={tab.account} room={tab.peer} width={occupantWidth} rows={mainRows - 1} />

@@ -115,6 +115,27 @@ describe("nick completion and colours (pure)", () => {
   });
 });
 
+describe("muc_show_joins off", () => {
+  test("join and leave lines are left out; kicks and messages stay", async () => {
+    app = await renderApp({
+      columns: 120,
+      settings: { muc_show_joins: false },
+      tabs: [roomTab],
+      preload: (s) => {
+        joinRoom(s, [occ("bob")]);
+        s.dispatch(roomMessage("bob", "bob joined", { notice: "join" }));
+        s.dispatch(roomMessage("bob", "visible text"));
+        s.dispatch(roomMessage("eve", "eve was kicked by me", { notice: "kick" }));
+        s.dispatch(roomMessage("bob", "bob left", { notice: "leave" }));
+      },
+    });
+    const f = await app.press(KEY.alt("2"), (fr) => fr.includes("visible text"));
+    expect(f).toContain("eve was kicked by me");
+    expect(f).not.toContain("bob joined");
+    expect(f).not.toContain("bob left");
+  });
+});
+
 describe("private conversations with occupants", () => {
   test("a tab keyed by the occupant's full JID shows its nick as the sender", async () => {
     const PEER = `${ROOM}/bob`;

@@ -330,6 +330,12 @@ export const SETTINGS = [
     description: "Words that highlight a room message as your own nick does (comma-separated, whole words, any case).",
   },
   {
+    key: "muc_show_joins",
+    type: "boolean",
+    default: true,
+    description: "Show the lines for occupants joining and leaving rooms (the interface; nick changes, kicks and topics always show).",
+  },
+  {
     key: "muc_bell",
     type: "boolean",
     default: true,
@@ -394,6 +400,7 @@ export interface Settings {
   time_format: string;
   date_format: string;
   muc_highlight_words?: string;
+  muc_show_joins: boolean;
   muc_bell: boolean;
   muc_self_ping: number;
 }

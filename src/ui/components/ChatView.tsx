@@ -5,7 +5,7 @@
  * visible slice are exactly the rows drawn; only those are rendered.
  */
 import { Text } from "ink";
-import { memo, useCallback } from "react";
+import { memo, useCallback, useMemo } from "react";
 
 import type { JabtermClient } from "../../core/client.js";
 import type { ChatMessage, Conversation } from "../../core/store/types.js";
@@ -113,12 +113,15 @@ export interface ChatViewProps {
   formats?: Formats;
   /** The scroll offset was clamped to the content (scrolled past the top). */
   onScrollClamp?: (value: number) => void;
+  /** Rooms: leave out the lines for occupants joining and leaving (muc_show_joins off). */
+  hideJoins?: boolean;
 }
 
-export const ChatView = memo(function ChatView({ client, account, peer, rows, width, scroll, formats = DEFAULT_FORMATS, onScrollClamp }: ChatViewProps) {
+export const ChatView = memo(function ChatView({ client, account, peer, rows, width, scroll, formats = DEFAULT_FORMATS, onScrollClamp, hideJoins }: ChatViewProps) {
   const select = useCallback((s: Parameters<Parameters<typeof useStoreSelector>[1]>[0]) => s.accounts[account]?.conversations[peer], [account, peer]);
   const conv = useStoreSelector<Conversation | undefined>(client.store, select);
-  const messages = conv?.messages ?? [];
+  const all = conv?.messages;
+  const messages = useMemo(() => (hideJoins && all ? all.filter((m) => m.notice !== "join" && m.notice !== "leave") : (all ?? [])), [all, hideJoins]);
   const typing = conv?.chatState?.state === "composing";
   const reserved = (typing ? 1 : 0) + (scroll > 0 ? 1 : 0);
   // A conversation keyed by a full JID is a private one with a room occupant.
