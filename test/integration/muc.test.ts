@@ -329,4 +329,22 @@ run("rooms (XEP-0045) against Prosody's MUC", () => {
     expect(h.all().filter((e) => e.event === "room" && e.room === room && e.status === "joining")).toHaveLength(1);
     expect(await h.end()).toBe(0);
   });
+
+  test("registration with a room through its data form (XEP-0045 §7.10)", async () => {
+    const { t: owner } = await client("owner");
+    const { t: member, acct } = await client("member");
+    const room = roomName();
+    await ok(owner, `/join ${room}/boss`);
+    await owner.waitEvent(ev("room", (e) => e.status === "configured"));
+    await ok(owner, `/affiliation --to ${room} ${acct.jid} member`);
+    await ok(member, `/join ${room}/mem`);
+    const form = await ok(member, `/room register --to ${room}`);
+    expect(form.data).toMatchObject({ registered: false });
+    expect(form.output.join("\n")).toContain("muc#register_roomnick");
+    const bad = await member.command(`/room register --to ${room} --field nosuch=1`);
+    expect(bad.ok).toBe(false);
+    await ok(member, `/room register --to ${room} memnick`);
+    const again = await ok(member, `/room register --to ${room}`);
+    expect(again.data).toMatchObject({ registered: true, nick: "memnick" });
+  });
 });

@@ -305,6 +305,32 @@ const roomCommand: CommandDef<CommandContext> = {
       },
     },
     {
+      name: "register",
+      ...roomScoped,
+      summary: "register with a room (reserve your nick)",
+      help:
+        "Registration with a room (XEP-0045 §7.10, a data form): without arguments, shows whether you are registered or " +
+        "lists the form's fields; with a nick, fills muc#register_roomnick and submits; --field var=value sets any field " +
+        "(repeatable). Rooms usually let only members register.",
+      options: [{ name: "field", kind: "text", repeatable: true, description: "var=value, a field of the registration form" }],
+      args: [{ name: "nick", kind: "word", optional: true, description: "the nick to reserve" }],
+      examples: [{ input: "/room register --to ops@conference.example.org alice", description: "reserve the nick alice in ops" }],
+      async run(ctx, call) {
+        const { account, room } = roomFor(ctx, call);
+        const fields = (call.options.field as string[] | undefined) ?? [];
+        const values: Record<string, string[]> = {};
+        for (const f of fields) {
+          const eq = f.indexOf("=");
+          if (eq <= 0) throw new UsageError(`--field takes var=value, not ${JSON.stringify(f)}`);
+          (values[f.slice(0, eq)] ??= []).push(f.slice(eq + 1));
+        }
+        if (call.args.nick) values["muc#register_roomnick"] = [call.args.nick];
+        const r = await mucController(ctx.client).register(account, room.jid, Object.keys(values).length ? values : undefined);
+        const lines = r.form && !r.registered ? [`${room.jid}: not registered; the form:`, ...formLines(r.form)] : [`${room.jid}: registered${r.nick ? ` as ${r.nick}` : ""}`];
+        return { type: "output", lines, data: { room: room.jid, registered: r.registered, nick: r.nick ?? null, form: r.form ?? null } };
+      },
+    },
+    {
       name: "selfping",
       group: GROUP,
       summary: "check now that you are still in your rooms",

@@ -81,6 +81,11 @@ export interface MucController {
   destroy(account: Account, room: string, reason?: string): Promise<void>;
   getConfig(account: Account, room: string): Promise<DataForm>;
   setConfig(account: Account, room: string, values: Record<string, string[]>): Promise<DataForm>;
+  /**
+   * XEP-0045 §7.10: registration with a room. Without values: the room's form (or that we are
+   * registered, and as whom). With values: the form submitted with them.
+   */
+  register(account: Account, room: string, values?: Record<string, string[]>): Promise<{ registered: boolean; nick?: string; form?: DataForm }>;
   /** XEP-0410: ping ourselves in every joined room now; rejoin where we were dropped. */
   selfPing(account?: string): Promise<Record<string, "joined" | "gone" | "unknown">>;
   /** The room's bare JID (normalised) or a UsageError. */
@@ -88,6 +93,7 @@ export interface MucController {
 }
 
 const controllers = new WeakMap<FeatureContext, MucController>();
+const NS_REGISTER = "jabber:iq:register";
 
 export function mucController(ctx: FeatureContext): MucController {
   const c = controllers.get(ctx);
@@ -576,6 +582,24 @@ export function installMuc(ctx: FeatureContext): void {
       const submit = buildSubmit(form, values);
       await account.request("set", xml("query", { xmlns: NS.mucOwner }, submit), jid);
       return controller.getConfig(account, jid);
+    },
+
+    async register(account, input, values) {
+      online(account);
+      const jid = roomJid(input);
+      const res = await account.request("get", xml("query", { xmlns: NS_REGISTER }), jid);
+      const q = res.getChild("query", NS_REGISTER);
+      const form = parseForm(q?.getChild("x", NS.data));
+      if (!values) {
+        if (q?.getChild("registered")) return { registered: true, nick: q.getChildText("username") ?? undefined };
+        if (!form) throw new JabtermError("stanza", `${jid} sent no registration form`);
+        return { registered: false, form };
+      }
+      if (!form) throw new JabtermError("stanza", `${jid} sent no registration form`);
+      for (const v of Object.keys(values)) if (!form.fields.some((f) => f.var === v)) throw new UsageError(`${jid}'s registration form has no field ${v}`);
+      await account.request("set", xml("query", { xmlns: NS_REGISTER }, buildSubmit(form, values)), jid);
+      const nick = values["muc#register_roomnick"]?.[0];
+      return nick ? { registered: true, nick } : { registered: true };
     },
 
     async selfPing(only) {
