@@ -115,6 +115,26 @@ describe("nick completion and colours (pure)", () => {
   });
 });
 
+describe("retracted messages", () => {
+  test("show who removed them and why, without the text", async () => {
+    app = await renderApp({
+      columns: 120,
+      tabs: [roomTab],
+      preload: (s) => {
+        joinRoom(s, [occ("bob")]);
+        s.dispatch(roomMessage("bob", "secret text", { id: "r1" }));
+        s.dispatch(roomMessage("bob", "other text", { id: "r2" }));
+        s.dispatch({ type: "conversations/retract", account: "work", peer: ROOM, id: "r1", by: `${ROOM}/mod`, reason: "spam" });
+        s.dispatch({ type: "conversations/retract", account: "work", peer: ROOM, id: "r2", by: "bob" });
+      },
+    });
+    const f = await app.press(KEY.alt("2"), (fr) => fr.includes("[retracted]"));
+    expect(f).toContain(`bob: [removed by ${ROOM}/mod: spam]`);
+    expect(f).not.toContain("secret text");
+    expect(f).not.toContain("other text");
+  });
+});
+
 describe("muc_show_joins off", () => {
   test("join and leave lines are left out; kicks and messages stay", async () => {
     app = await renderApp({

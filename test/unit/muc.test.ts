@@ -139,3 +139,53 @@ describe("muc feature (injected stanzas)", () => {
     expect(conv().messages.filter((m) => !m.notice).map((m) => m.body)).toEqual(["me: look", "same id"]);
   });
 });
+
+describe("retraction (XEP-0424) and moderation (XEP-0425) in rooms", () => {
+  let t: ReturnType<typeof tempClient>;
+  afterEach(async () => {
+    await t?.close();
+  });
+  const SID = "urn:xmpp:sid:0";
+  const msg = (nick: string, id: string, sid: string, body: string) =>
+    xml("message", { from: `${ROOM}/${nick}`, type: "groupchat", id }, xml("body", {}, body), xml("stanza-id", { xmlns: SID, by: ROOM, id: sid }));
+
+  it("the sender may retract its own message; others may not; the room's moderation removes any (both forms)", () => {
+    t = tempClient([{ jid: "me@example.org", name: "work" }]);
+    const inject = (stanza: ReturnType<typeof xml>) => t.engine.emit("stanza", { account: "work", stanza });
+    t.store.dispatch({ type: "rooms/joining", account: "work", room: ROOM, nick: "me" });
+    inject(occupant("me", {}, [110]));
+    inject(msg("bob", "b1", "s1", "oops"));
+    inject(msg("bob", "b2", "s2", "spam"));
+    inject(msg("carol", "c1", "s3", "also spam"));
+    const byId = (id: string) => t.store.account("work").conversations[ROOM]!.messages.find((m) => m.id === id)!;
+
+    // carol cannot retract bob's message
+    inject(xml("message", { from: `${ROOM}/carol`, type: "groupchat", id: "x1" }, xml("retract", { xmlns: "urn:xmpp:message-retract:1", id: "s1" })));
+    expect(byId("b1").body).toBe("oops");
+    expect(t.events.find((e) => e.event === "warning")).toMatchObject({ code: "forged_retraction" });
+    // bob can (by the room's stanza-id)
+    inject(xml("message", { from: `${ROOM}/bob`, type: "groupchat", id: "x2" }, xml("retract", { xmlns: "urn:xmpp:message-retract:1", id: "s1" }), xml("body", {}, "fallback text")));
+    expect(byId("b1")).toMatchObject({ body: "", retracted: { by: "bob" } });
+    // a moderation announced by the room (XEP-0425 v0.3) ...
+    inject(
+      xml("message", { from: ROOM, type: "groupchat", id: "x3" }, xml("retract", { xmlns: "urn:xmpp:message-retract:1", id: "s2" }, xml("moderated", { xmlns: "urn:xmpp:message-moderate:1", by: `${ROOM}/mod` }), xml("reason", {}, "spam"))),
+    );
+    expect(byId("b2")).toMatchObject({ body: "", retracted: { by: `${ROOM}/mod`, reason: "spam" } });
+    // ... and in the earlier fasten-based form (mod_muc_moderation)
+    inject(
+      xml(
+        "message",
+        { from: ROOM, type: "groupchat", id: "x4" },
+        xml("apply-to", { xmlns: "urn:xmpp:fasten:0", id: "s3" }, xml("moderated", { xmlns: "urn:xmpp:message-moderate:0", by: `${ROOM}/mod` }, xml("retract", { xmlns: "urn:xmpp:message-retract:0" }), xml("reason", {}, "no"))),
+      ),
+    );
+    expect(byId("c1")).toMatchObject({ body: "", retracted: { reason: "no" } });
+    // an occupant cannot fake a moderation
+    inject(msg("bob", "b3", "s4", "keep me"));
+    inject(xml("message", { from: `${ROOM}/bob`, type: "groupchat", id: "x5" }, xml("retract", { xmlns: "urn:xmpp:message-retract:1", id: "s4" }, xml("moderated", { xmlns: "urn:xmpp:message-moderate:1", by: `${ROOM}/bob` }))));
+    expect(byId("b3").body).toBe("keep me");
+    expect(t.events.filter((e) => e.event === "message_retracted")).toHaveLength(3);
+    // the fallback body of a retraction is not a message
+    expect(t.store.account("work").conversations[ROOM]!.messages.some((m) => m.body === "fallback text")).toBe(false);
+  });
+});

@@ -99,6 +99,8 @@ export interface ChatMessage {
   nick?: string;
   /** Rooms: the message mentions our nick or a highlight word. */
   highlight?: boolean;
+  /** XEP-0424/0425: the sender retracted it, or a moderator removed it (`by`, `reason`). The body is gone. */
+  retracted?: { by?: string; reason?: string };
 }
 
 export type OccupantRole = "moderator" | "participant" | "visitor" | "none";

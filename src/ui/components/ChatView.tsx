@@ -48,6 +48,10 @@ function layoutMessage(m: ChatMessage, width: number, formats: Formats, occupant
     header.push(...remoteSpans(nick, { strict: true }, { color: consistentColor(nick), bold: true }));
   } else header.push(...remoteSpans(m.from.split("/")[0]!, { strict: true }, { color: "green", bold: true }));
   header.push(...localSpans(m.me ? " " : ": "));
+  if (m.retracted) {
+    const note = m.retracted.by && m.retracted.by !== m.nick ? `[removed by ${m.retracted.by}${m.retracted.reason ? `: ${m.retracted.reason}` : ""}]` : "[retracted]";
+    return layoutEntry(header, remoteSpans(note, {}, { dim: true, italic: true }), width);
+  }
   const body: SafeSpan[] = styledSpans(m.me ? m.body.replace(/^\/me /, "") : m.body, m.highlight ? { bold: true } : undefined);
   if (m.corrections?.length) body.push(...localSpans(" (edited)", { dim: true }));
   if (m.carbon) body.push(...localSpans(" ⇄", { dim: true }));
@@ -92,7 +96,7 @@ export function visibleMessages(messages: readonly ChatMessage[], rows: number, 
     const layout = messageLayout(m, width, formats, occupant);
     const prev = messages[i - 1];
     const sep = !prev || dayKey(stampOf(prev)) !== dayKey(stampOf(m));
-    const e: Entry = { key: `${m.id}:${m.direction}:${m.corrections?.length ?? 0}:${m.state ?? ""}`, rows: sep ? [daySeparator(stampOf(m), formats), ...layout] : layout };
+    const e: Entry = { key: `${m.id}:${m.direction}:${m.corrections?.length ?? 0}:${m.state ?? ""}${m.retracted ? ":r" : ""}`, rows: sep ? [daySeparator(stampOf(m), formats), ...layout] : layout };
     entries.set(i, e);
     return e;
   };

@@ -19,6 +19,8 @@ export type ConversationsAction =
   | { type: "conversations/state"; account: string; peer: string; id: string; state: MessageDeliveryState; error?: ChatMessage["error"] }
   /** XEP-0308: replace the text of message `id` (the old text goes to `corrections`). */
   | { type: "conversations/correct"; account: string; peer: string; id: string; body: string }
+  /** XEP-0424/0425: message `id` was retracted (by its sender) or moderated (by a moderator): its text goes. */
+  | { type: "conversations/retract"; account: string; peer: string; id: string; by?: string; reason?: string }
   /** Set (resource) or clear (no resource) the lock by hand, or automatically. */
   | { type: "conversations/lock"; account: string; peer: string; resource?: string; manual?: boolean }
   /** A presence from one of the peer's resources (unlock rules). */
@@ -216,6 +218,19 @@ export function conversationsReducer(slice: Conversations, action: { type: strin
         const out: ChatMessage = { ...m, body: action.body, corrections: [...(m.corrections ?? []), m.body] };
         if (action.body.startsWith("/me ")) out.me = true;
         else delete out.me;
+        return out;
+      });
+      return next ? put(slice, action.peer, next) : slice;
+    }
+    case "conversations/retract": {
+      const conv = slice[action.peer];
+      if (!conv) return slice;
+      const next = replaceMessage(conv, action.id, (m) => {
+        if (m.retracted) return undefined;
+        const out: ChatMessage = { ...m, body: "", retracted: {} };
+        if (action.by) out.retracted!.by = action.by;
+        if (action.reason) out.retracted!.reason = action.reason;
+        delete out.corrections;
         return out;
       });
       return next ? put(slice, action.peer, next) : slice;

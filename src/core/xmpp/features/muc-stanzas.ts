@@ -282,3 +282,39 @@ export function selfPingVerdict(outcome: { ok: true } | { ok: false; condition?:
       return "gone";
   }
 }
+
+export const NS_RETRACT = "urn:xmpp:message-retract:1";
+const NS_RETRACT_0 = "urn:xmpp:message-retract:0";
+const NS_MODERATE = "urn:xmpp:message-moderate:1";
+const NS_MODERATE_0 = "urn:xmpp:message-moderate:0";
+const NS_FASTEN = "urn:xmpp:fasten:0";
+
+/**
+ * XEP-0424 retraction / XEP-0425 moderation in a room message: which message (the room's
+ * stanza-id, or the sender's id for a retraction), and for a moderation who did it and why.
+ * Both the current (retract:1 / moderate:1) and the earlier fasten-based (moderate:0) forms.
+ */
+export function parseRetraction(stanza: XmlElement): { id: string; moderated: boolean; by?: string; reason?: string } | undefined {
+  const r = stanza.getChild("retract", NS_RETRACT);
+  if (r?.attrs.id) {
+    const mod = r.getChild("moderated", NS_MODERATE);
+    const out: { id: string; moderated: boolean; by?: string; reason?: string } = { id: r.attrs.id, moderated: mod !== undefined };
+    if (mod?.attrs.by) out.by = mod.attrs.by;
+    const reason = r.getChildText("reason");
+    if (reason) out.reason = reason;
+    return out;
+  }
+  const apply = stanza.getChild("apply-to", NS_FASTEN);
+  if (apply?.attrs.id) {
+    const mod = apply.getChild("moderated", NS_MODERATE_0);
+    if (mod?.getChild("retract", NS_RETRACT_0)) {
+      const out: { id: string; moderated: boolean; by?: string; reason?: string } = { id: apply.attrs.id, moderated: true };
+      if (mod.attrs.by) out.by = mod.attrs.by;
+      const reason = mod.getChildText("reason");
+      if (reason) out.reason = reason;
+      return out;
+    }
+    if (apply.getChild("retract", NS_RETRACT_0)) return { id: apply.attrs.id, moderated: false };
+  }
+  return undefined;
+}

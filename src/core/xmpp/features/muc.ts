@@ -42,6 +42,7 @@ import {
   parseInvitation,
   parseMucPresence,
   parseMucPresenceError,
+  parseRetraction,
   roomStanzaId,
   selfPingVerdict,
   STATUS,
@@ -301,9 +302,26 @@ export function installMuc(ctx: FeatureContext): void {
       ctx.publish("subject", { account, room: roomJid, nick: nick ?? null, subject: text });
       return;
     }
+    const conv = getConversation(store.account(account), roomJid);
+
+    // XEP-0425: a moderator removed a message (the room says so); XEP-0424: its sender retracted it.
+    const retraction = parseRetraction(stanza);
+    if (retraction) {
+      const target = conv?.messages.findLast((m) => m.stanzaId === retraction.id) ?? (retraction.moderated ? undefined : findMessage(conv, retraction.id));
+      if (retraction.moderated && nick) return; // only the room itself announces moderation
+      if (!target || target.notice) return;
+      if (!retraction.moderated && target.from !== stanza.attrs.from) {
+        ctx.publish("warning", { account, code: "forged_retraction", text: `ignored a retraction in ${roomJid} from ${nick ?? roomJid} of a message it did not send`, from: stanza.attrs.from, id: retraction.id });
+        return;
+      }
+      const by = retraction.moderated ? retraction.by : nick;
+      store.dispatch({ type: "conversations/retract", account, peer: roomJid, id: target.id, by, reason: retraction.reason });
+      ctx.publish("message_retracted", { account, room: roomJid, id: target.id, moderated: retraction.moderated, by: by ?? null, reason: retraction.reason ?? null });
+      return;
+    }
+
     const msg = parseMessage(account, own, stanza);
     if (!msg || msg.type !== "groupchat") return;
-    const conv = getConversation(store.account(account), roomJid);
 
     // Our own message, reflected by the room: it arrived.
     if (nick === r.nick) {
