@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the tests use: prosody (XMPP server), python3-slixmpp
-# (third-party test peer, for /usr/bin/python3), tmux (terminal UI tests), gnupg, openssl.
+# (third-party test peer, for /usr/bin/python3), tmux (terminal UI tests), gnupg, openssl,
+# prosody-modules (mod_muc_moderation for the XEP-0425 room test; skipped without it).
 # Idempotent and quiet when everything is present. Needs root or sudo to install.
 set -euo pipefail
 
-packages=(prosody python3-slixmpp tmux gnupg openssl)
+packages=(prosody python3-slixmpp tmux gnupg openssl prosody-modules)
 
 is_installed() {
   # dpkg status first; fall back to the command for packages that may come from elsewhere.

@@ -27,6 +27,8 @@ export interface ProsodyOptions {
   websocket?: boolean;
   /** Add a MUC component conference.<domain> (with muc_mam); default false. */
   muc?: boolean;
+  /** More modules for the MUC component (e.g. "muc_moderation" from Debian's prosody-modules). */
+  mucModules?: string[];
   /** More modules for modules_enabled. */
   extraModules?: string[];
   /** Raw Lua appended to the global section (before the VirtualHost lines). */
@@ -347,6 +349,7 @@ interface ConfigInput {
   keyFile: string;
   domains: string[];
   mucDomain: string | undefined;
+  mucModules: string[];
   requireEncryption: boolean;
   directTls: boolean;
   websocket: boolean;
@@ -410,7 +413,7 @@ function buildConfig(c: ConfigInput): string {
     lines.push(
       "",
       `Component ${lua(c.mucDomain)} "muc"`,
-      '  modules_enabled = { "muc_mam" }',
+      `  modules_enabled = ${luaList(["muc_mam", ...c.mucModules])}`,
       "  restrict_room_creation = false",
     );
   }
@@ -493,6 +496,7 @@ export async function startProsody(opts: ProsodyOptions = {}): Promise<ProsodySe
       keyFile,
       domains,
       mucDomain,
+      mucModules: opts.mucModules ?? [],
       requireEncryption,
       directTls,
       websocket,

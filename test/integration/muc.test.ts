@@ -13,10 +13,14 @@ import { serverKeys, tempClient } from "../helpers/engine.js";
 import { startHeadless } from "../helpers/headless.js";
 import { startMucPeer, type MucPeer } from "../helpers/muc-peer.js";
 import { peerAvailable } from "../helpers/peer.js";
+import fs from "node:fs";
+
 import { prosodyAvailable, startProsody, type ProsodyServer } from "../helpers/prosody.js";
 import { waitFor } from "../helpers/wait-for.js";
 
 const run = prosodyAvailable() && peerAvailable() ? describe : describe.skip;
+// XEP-0425 needs mod_muc_moderation (Debian's prosody-modules).
+const moderation = fs.existsSync("/usr/lib/prosody/modules/mod_muc_moderation/mod_muc_moderation.lua");
 
 run("rooms (XEP-0045) against Prosody's MUC", () => {
   let server: ProsodyServer;
@@ -24,7 +28,7 @@ run("rooms (XEP-0045) against Prosody's MUC", () => {
   const roomName = () => `room${++n}-${Math.random().toString(36).slice(2, 8)}@${server.mucDomain}`;
   const cleanups: (() => Promise<void>)[] = [];
   beforeAll(async () => {
-    server = await startProsody({ muc: true });
+    server = await startProsody({ muc: true, mucModules: moderation ? ["muc_moderation"] : [] });
   });
   afterAll(async () => {
     for (const c of cleanups.reverse()) await c().catch(() => undefined);
@@ -346,5 +350,31 @@ run("rooms (XEP-0045) against Prosody's MUC", () => {
     await ok(member, `/room register --to ${room} memnick`);
     const again = await ok(member, `/room register --to ${room}`);
     expect(again.data).toMatchObject({ registered: true, nick: "memnick" });
+  });
+
+  test.runIf(moderation)("moderation (XEP-0425, mod_muc_moderation): a moderator removes an occupant's message for everyone", async () => {
+    const { t } = await client();
+    const gina = await peer();
+    const { t: other } = await client("other");
+    const room = roomName();
+    await ok(t, `/join ${room}/mod`);
+    await t.waitEvent(ev("room", (e) => e.status === "configured"));
+    await gina.cmd({ cmd: "join", room, nick: "gina" });
+    await gina.next(selfJoined(room));
+    await ok(other, `/join ${room}/watcher`);
+    await gina.cmd({ cmd: "send", to: room, body: "buy cheap stuff", type: "groupchat" });
+    await t.waitEvent(ev("message", (e) => e.body === "buy cheap stuff"));
+    await other.waitEvent(ev("message", (e) => e.body === "buy cheap stuff"));
+    const r = await ok(t, `/moderate --to ${room} gina spam`);
+    const sid = (r.data as { stanza_id: string }).stanza_id;
+    // Everyone sees it removed, with who and why.
+    const seen = await other.waitEvent(ev("message_retracted", (e) => e.room === room && e.moderated === true));
+    expect(seen).toMatchObject({ by: `${room}/mod`, reason: "spam" });
+    const msg = other.store.account("other").conversations[room]!.messages.find((m) => m.stanzaId === sid)!;
+    expect(msg).toMatchObject({ body: "", retracted: { reason: "spam" } });
+    await gina.next((e) => e.event === "message" && String(e.xml).includes("urn:xmpp:message-moderate:0"));
+    // Not a moderator: refused.
+    const refused = await other.command(`/moderate --to ${room} --id ${sid}`);
+    expect(refused.ok).toBe(false);
   });
 });

@@ -243,6 +243,26 @@ const affiliationCommand: CommandDef<CommandContext> = {
   },
 };
 
+const moderateCommand: CommandDef<CommandContext> = {
+  name: "moderate",
+  ...roomScoped,
+  summary: "remove a message from a room (moderators, XEP-0425)",
+  help: "Removes the last message of an occupant (or the one with --id, the room's stanza-id) for everyone, and from the room's archive. The room must support XEP-0425 (Prosody: mod_muc_moderation).",
+  options: [{ name: "id", kind: "word", description: "the room's stanza-id of the message (default: the occupant's last message)" }],
+  args: [
+    { name: "nick", kind: "nick", optional: true, description: "whose last message" },
+    { name: "reason", kind: "text", rest: true, optional: true, description: "why" },
+  ],
+  examples: [{ input: "/moderate --to ops@conference.example.org troll spam", description: "remove troll's last message" }],
+  async run(ctx, call) {
+    const { account, room } = roomFor(ctx, call);
+    const id = typeof call.options.id === "string" ? call.options.id : undefined;
+    if (!id && !call.args.nick) throw new UsageError("say whose message (a nick) or which one (--id)");
+    const sid = await mucController(ctx.client).moderate(account, room.jid, id ? { stanzaId: id } : { nick: call.args.nick! }, call.args.reason || undefined);
+    return { type: "output", lines: [`removed message ${sid} from ${room.jid}`], data: { room: room.jid, stanza_id: sid } };
+  },
+};
+
 const destroyCommand: CommandDef<CommandContext> = {
   name: "destroy",
   ...roomScoped,
@@ -356,6 +376,7 @@ export const mucCommands: CommandDef<CommandContext>[] = [
   moderation("ban"),
   roleCommand,
   affiliationCommand,
+  moderateCommand,
   destroyCommand,
   roomCommand,
 ];

@@ -318,3 +318,8 @@ export function parseRetraction(stanza: XmlElement): { id: string; moderated: bo
   }
   return undefined;
 }
+
+/** XEP-0425 (the fasten-based form mod_muc_moderation answers): remove message `stanzaId` from the room. */
+export function buildModerate(stanzaId: string, reason?: string): XmlElement {
+  return xml("apply-to", { xmlns: NS_FASTEN, id: stanzaId }, xml("moderate", { xmlns: NS_MODERATE_0 }, xml("retract", { xmlns: NS_RETRACT_0 }), reason ? xml("reason", {}, reason) : undefined));
+}

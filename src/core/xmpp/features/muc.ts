@@ -43,6 +43,7 @@ import {
   parseMucPresence,
   parseMucPresenceError,
   parseRetraction,
+  buildModerate,
   roomStanzaId,
   selfPingVerdict,
   STATUS,
@@ -87,6 +88,11 @@ export interface MucController {
    * registered, and as whom). With values: the form submitted with them.
    */
   register(account: Account, room: string, values?: Record<string, string[]>): Promise<{ registered: boolean; nick?: string; form?: DataForm }>;
+  /**
+   * XEP-0425: a moderator removes a message from the room (and its archive): by the room's
+   * stanza-id, or the last message of an occupant. Returns the message's stanza-id.
+   */
+  moderate(account: Account, room: string, target: { stanzaId?: string; nick?: string }, reason?: string): Promise<string>;
   /** XEP-0410: ping ourselves in every joined room now; rejoin where we were dropped. */
   selfPing(account?: string): Promise<Record<string, "joined" | "gone" | "unknown">>;
   /** The room's bare JID (normalised) or a UsageError. */
@@ -600,6 +606,21 @@ export function installMuc(ctx: FeatureContext): void {
       const submit = buildSubmit(form, values);
       await account.request("set", xml("query", { xmlns: NS.mucOwner }, submit), jid);
       return controller.getConfig(account, jid);
+    },
+
+    async moderate(account, input, target, reason) {
+      online(account);
+      const jid = roomJid(input);
+      joined(account, jid);
+      let stanzaId = target.stanzaId;
+      if (!stanzaId) {
+        const conv = getConversation(store.account(account.name), jid);
+        const last = conv?.messages.findLast((m) => m.nick === target.nick && !m.notice && !m.retracted && m.stanzaId);
+        if (!last?.stanzaId) throw new UsageError(`no message of ${target.nick} in ${jid} to remove (the room must give messages ids: XEP-0359)`);
+        stanzaId = last.stanzaId;
+      }
+      await account.request("set", buildModerate(stanzaId, reason), jid);
+      return stanzaId;
     },
 
     async register(account, input, values) {
