@@ -189,3 +189,42 @@ describe("retraction (XEP-0424) and moderation (XEP-0425) in rooms", () => {
     expect(t.store.account("work").conversations[ROOM]!.messages.some((m) => m.body === "fallback text")).toBe(false);
   });
 });
+
+describe("per-room notification (muc_notify, /room notify)", () => {
+  let t: ReturnType<typeof tempClient>;
+  afterEach(async () => {
+    await t?.close();
+  });
+
+  it("parses and writes the setting; highlight is the default and is not written", async () => {
+    const { parseNotify, formatNotify } = await import("../../src/core/xmpp/features/muc-highlight.js");
+    expect([...parseNotify("a@x=none, b@x=all,bad,c@x=loud")]).toEqual([["a@x", "none"], ["b@x", "all"]]);
+    expect(formatNotify("a@x=none", "b@x", "all")).toBe("a@x=none,b@x=all");
+    expect(formatNotify("a@x=none", "a@x", "highlight")).toBe("");
+  });
+
+  it("none: mentions do not highlight; all: every message does; saved in the config", async () => {
+    t = tempClient([{ jid: "me@example.org", name: "work" }]);
+    const inject = (stanza: ReturnType<typeof xml>) => t.engine.emit("stanza", { account: "work", stanza });
+    t.store.dispatch({ type: "rooms/joining", account: "work", room: ROOM, nick: "me" });
+    inject(occupant("me", {}, [110]));
+    const say = (id: string, body: string) => inject(xml("message", { from: `${ROOM}/bob`, type: "groupchat", id }, xml("body", {}, body)));
+    const highlights = () => t.events.filter((e) => e.event === "highlight").map((e) => e.body);
+
+    const none = await t.command(`/room notify -a work --to ${ROOM} none`);
+    expect(none.ok).toBe(true);
+    expect(t.config.settings().muc_notify).toBe(`${ROOM}=none`);
+    say("1", "me: hello");
+    expect(highlights()).toEqual([]);
+    await t.command(`/room notify -a work --to ${ROOM} all`);
+    say("2", "just chatter");
+    expect(highlights()).toEqual(["just chatter"]);
+    await t.command(`/room notify -a work --to ${ROOM} highlight`);
+    expect(t.config.settings().muc_notify).toBeUndefined();
+    say("3", "more chatter");
+    say("4", "me: you there?");
+    expect(highlights()).toEqual(["just chatter", "me: you there?"]);
+    const shown = await t.command(`/room notify -a work --to ${ROOM}`);
+    expect(shown.data).toEqual({ room: ROOM, notify: "highlight" });
+  });
+});

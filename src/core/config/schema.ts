@@ -330,6 +330,12 @@ export const SETTINGS = [
     description: "Words that highlight a room message as your own nick does (comma-separated, whole words, any case).",
   },
   {
+    key: "muc_notify",
+    type: "string",
+    format: "text",
+    description: "Per-room attention (set with /room notify): comma-separated room=mode, mode all (every message highlights), highlight (your nick and muc_highlight_words; the default) or none.",
+  },
+  {
     key: "muc_show_joins",
     type: "boolean",
     default: true,
@@ -400,6 +406,7 @@ export interface Settings {
   time_format: string;
   date_format: string;
   muc_highlight_words?: string;
+  muc_notify?: string;
   muc_show_joins: boolean;
   muc_bell: boolean;
   muc_self_ping: number;

@@ -9,6 +9,7 @@ import { getRoom, sortedOccupants } from "../../store/slices/rooms.js";
 import type { Room } from "../../store/types.js";
 import type { Account } from "../../xmpp/account.js";
 import { formLines } from "../../xmpp/features/data-forms.js";
+import { formatNotify, NOTIFY_MODES, parseNotify, type NotifyMode } from "../../xmpp/features/muc-highlight.js";
 import { AFFILIATIONS, ROLES, type Affiliation, type Role } from "../../xmpp/features/muc-stanzas.js";
 import { mucController, occupantView, roomView, splitRoomArg } from "../../xmpp/features/muc.js";
 import { bookmarksController, bookmarkView, type Bookmark } from "../../xmpp/features/muc-bookmarks.js";
@@ -322,6 +323,29 @@ const roomCommand: CommandDef<CommandContext> = {
         const { account, room } = roomFor(ctx, call);
         const form = await mucController(ctx.client).setConfig(account, room.jid, { [call.args.field!]: call.rest });
         return { type: "output", lines: [`${room.jid}: ${call.args.field} set`, ...formLines(form).filter((l) => l.startsWith(`${call.args.field} =`))], data: form };
+      },
+    },
+    {
+      name: "notify",
+      ...roomScoped,
+      summary: "how much a room asks for your attention",
+      help:
+        "all: every message counts as a highlight (tab marker, bell, highlight event); highlight: only those that mention " +
+        "your nick or a word of muc_highlight_words (the default); none: never. Saved in the muc_notify setting. Without a " +
+        "mode, shows the room's.",
+      args: [{ name: "mode", kind: "enum", values: NOTIFY_MODES, optional: true, description: "all, highlight or none" }],
+      examples: [{ input: "/room notify --to busy@conference.example.org none", description: "never highlight in busy" }],
+      run(ctx, call) {
+        const { room } = roomFor(ctx, call);
+        const current = ctx.client.settings().muc_notify;
+        const mode = call.args.mode as NotifyMode | undefined;
+        if (mode) {
+          const next = formatNotify(current, room.jid, mode);
+          if (next) ctx.client.config.setSetting("muc_notify", next);
+          else ctx.client.config.unsetSetting("muc_notify");
+        }
+        const now = parseNotify(ctx.client.settings().muc_notify).get(room.jid) ?? "highlight";
+        return { type: "output", lines: [`${room.jid}: notify ${now}`], data: { room: room.jid, notify: now } };
       },
     },
     {

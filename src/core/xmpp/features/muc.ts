@@ -22,7 +22,7 @@ import { xml, type XmlElement } from "../transport/xml.js";
 import { messageView } from "./chat.js";
 import { outboxAccountOf } from "./chat-send.js";
 import { buildSubmit, parseForm, type DataForm } from "./data-forms.js";
-import { findHighlight } from "./muc-highlight.js";
+import { findHighlight, parseNotify } from "./muc-highlight.js";
 import {
   buildAdminItem,
   buildAffiliationList,
@@ -370,8 +370,11 @@ export function installMuc(ctx: FeatureContext): void {
     const sid = roomStanzaId(stanza, roomJid);
     if (sid) message.stanzaId = sid;
     // Highlights: live messages from others that mention our nick or a highlight word.
-    const words = (ctx.settings().muc_highlight_words ?? "").split(",").map((w) => w.trim()).filter(Boolean);
-    if (nick && message.direction === "in" && !msg.delay && findHighlight(msg.body, r.nick, words)) message.highlight = true;
+    // Per room (muc_notify): every message, highlights only (the default), or nothing.
+    const settings = ctx.settings();
+    const mode = parseNotify(settings.muc_notify).get(roomJid) ?? "highlight";
+    const words = (settings.muc_highlight_words ?? "").split(",").map((w) => w.trim()).filter(Boolean);
+    if (nick && message.direction === "in" && !msg.delay && mode !== "none" && (mode === "all" || findHighlight(msg.body, r.nick, words))) message.highlight = true;
     if (!addRoomMessage(account, roomJid, message)) return;
     if (realJid) {
       realSenders.set(`${roomJid}\n${message.id}`, realJid);
