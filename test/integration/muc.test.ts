@@ -292,17 +292,49 @@ run("rooms (XEP-0045) against Prosody's MUC", () => {
     expect(t.store.account("me").rooms[room]!.state).toBe("joined");
   });
 
-  test("a new session (not a resumed one) joins the rooms we were in again", async () => {
+  test("a new session (not a resumed one) joins the rooms we were in again, without replaying history twice", async () => {
     const { t } = await client();
+    const keeper = await peer();
     const room = roomName();
     await ok(t, `/join ${room}/back`);
     await t.waitEvent(ev("room", (e) => e.status === "configured"));
+    await keeper.cmd({ cmd: "join", room, nick: "keeper" });
+    await keeper.next(selfJoined(room));
+    await keeper.cmd({ cmd: "send", to: room, body: "said before", type: "groupchat" });
+    await t.waitEvent(ev("message", (e) => e.body === "said before"));
     await ok(t, "/disconnect me");
     const mark = t.events.length;
+    let replayed = 0;
+    t.engine.on("stanza", ({ stanza }) => {
+      if (stanza.name === "message" && stanza.getChildText("body") === "said before" && stanza.getChild("delay", "urn:xmpp:delay")) replayed++;
+    });
     await ok(t, "/connect me --wait");
     await t.waitEvent(ev("room", (e) => e.room === room && e.status === "joining" && e.why === "rejoin"), { after: mark });
     await t.waitEvent(ev("room", (e) => e.room === room && e.status === "joined"), { after: mark });
     expect(t.store.account("me").rooms[room]).toMatchObject({ state: "joined", nick: "back" });
+    // The room replays its recent history on join; what we have already is not added again.
+    await keeper.cmd({ cmd: "send", to: room, body: "said after", type: "groupchat" });
+    await t.waitEvent(ev("message", (e) => e.body === "said after"), { after: mark });
+    expect(replayed).toBe(1);
+    expect(t.store.account("me").conversations[room]!.messages.filter((m) => m.body === "said before")).toHaveLength(1);
+  });
+
+  test("self-ping runs every muc_self_ping ms and rejoins by itself", async () => {
+    const { t } = await client("me", { muc_self_ping: 300 });
+    const keeper = await peer();
+    const room = roomName();
+    await ok(t, `/join ${room}/auto`);
+    await t.waitEvent(ev("room", (e) => e.status === "configured"));
+    await keeper.cmd({ cmd: "join", room, nick: "keeper" });
+    await keeper.next(selfJoined(room));
+    const { xml } = await import("../../src/core/xmpp/transport/xml.js");
+    await t.engine.find("me")!.send(xml("presence", { to: `${room}/auto`, type: "unavailable" }));
+    await waitFor(() => t.store.account("me").rooms[room]!.state === "left");
+    const mark = t.events.length;
+    t.store.dispatch({ type: "rooms/joined", account: "me", room, nick: "auto" });
+    await t.waitEvent(ev("room", (e) => e.room === room && e.status === "dropped"), { after: mark });
+    await t.waitEvent(ev("room", (e) => e.room === room && e.status === "joined"), { after: mark });
+    await keeper.next((e) => e.event === "presence" && e.from === `${room}/auto` && e.type !== "unavailable");
   });
 
   test("headless mode (the real binary): room events and groupchat messages as NDJSON, hostile text escaped", async () => {
