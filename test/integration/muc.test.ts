@@ -409,4 +409,30 @@ run("rooms (XEP-0045) against Prosody's MUC", () => {
     const refused = await other.command(`/moderate --to ${room} --id ${sid}`);
     expect(refused.ok).toBe(false);
   });
+
+  test("retracting our last message (XEP-0424): gone for another jabterm in the room, a fallback for slixmpp", async () => {
+    const { t } = await client();
+    const { t: other } = await client("other");
+    const hank = await peer();
+    const room = roomName();
+    await ok(t, `/join ${room}/me`);
+    await t.waitEvent(ev("room", (e) => e.status === "configured"));
+    await ok(other, `/join ${room}/other`);
+    await hank.cmd({ cmd: "join", room, nick: "hank" });
+    await hank.next(selfJoined(room));
+    const sent = await ok(t, `/msg ${room} wrong room, sorry`);
+    const id = (sent.data as { id: string }).id;
+    await other.waitEvent(ev("message", (e) => e.body === "wrong room, sorry"));
+    // Our copy learns the room's stanza-id from the reflection; the retraction refers to it.
+    await waitFor(() => t.store.account("me").conversations[room]!.messages.find((m) => m.id === id)?.stanzaId);
+    const sid = t.store.account("me").conversations[room]!.messages.find((m) => m.id === id)!.stanzaId!;
+    const r = await ok(t, `/retract --to ${room}`);
+    expect(r.data).toEqual({ room, id: sid });
+    expect(t.store.account("me").conversations[room]!.messages.find((m) => m.id === id)).toMatchObject({ body: "", retracted: { by: "me" } });
+    await other.waitEvent(ev("message_retracted", (e) => e.room === room && e.moderated === false && e.by === "me"));
+    expect(other.store.account("other").conversations[room]!.messages.some((m) => m.body === "wrong room, sorry")).toBe(false);
+    const fallback = await hank.next((e) => e.event === "message" && String(e.xml).includes("urn:xmpp:message-retract:1"));
+    expect(String(fallback.body)).toContain("attempted to retract");
+    expect((await t.command(`/retract --to ${room}`)).ok).toBe(false);
+  });
 });

@@ -264,6 +264,19 @@ const moderateCommand: CommandDef<CommandContext> = {
   },
 };
 
+const retractCommand: CommandDef<CommandContext> = {
+  name: "retract",
+  ...roomScoped,
+  summary: "retract your last message in a room (XEP-0424)",
+  help: "Asks everyone's clients to remove your last message in the room (those that support XEP-0424 do; others show a note).",
+  examples: [{ input: "/retract --to ops@conference.example.org", description: "take back your last message in ops" }],
+  async run(ctx, call) {
+    const { account, room } = roomFor(ctx, call);
+    const id = await mucController(ctx.client).retract(account, room.jid);
+    return { type: "output", lines: [`retracted your last message in ${room.jid}`], data: { room: room.jid, id } };
+  },
+};
+
 const destroyCommand: CommandDef<CommandContext> = {
   name: "destroy",
   ...roomScoped,
@@ -401,6 +414,7 @@ export const mucCommands: CommandDef<CommandContext>[] = [
   roleCommand,
   affiliationCommand,
   moderateCommand,
+  retractCommand,
   destroyCommand,
   roomCommand,
 ];

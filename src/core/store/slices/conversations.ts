@@ -21,6 +21,8 @@ export type ConversationsAction =
   | { type: "conversations/correct"; account: string; peer: string; id: string; body: string }
   /** XEP-0424/0425: message `id` was retracted (by its sender) or moderated (by a moderator): its text goes. */
   | { type: "conversations/retract"; account: string; peer: string; id: string; by?: string; reason?: string }
+  /** The archive id (XEP-0359 stanza-id) of message `id`, learnt later (a room's reflection of ours). */
+  | { type: "conversations/archived"; account: string; peer: string; id: string; stanzaId: string }
   /** Set (resource) or clear (no resource) the lock by hand, or automatically. */
   | { type: "conversations/lock"; account: string; peer: string; resource?: string; manual?: boolean }
   /** A presence from one of the peer's resources (unlock rules). */
@@ -233,6 +235,12 @@ export function conversationsReducer(slice: Conversations, action: { type: strin
         delete out.corrections;
         return out;
       });
+      return next ? put(slice, action.peer, next) : slice;
+    }
+    case "conversations/archived": {
+      const conv = slice[action.peer];
+      if (!conv) return slice;
+      const next = replaceMessage(conv, action.id, (m) => (m.stanzaId ? undefined : { ...m, stanzaId: action.stanzaId }));
       return next ? put(slice, action.peer, next) : slice;
     }
     case "conversations/lock": {

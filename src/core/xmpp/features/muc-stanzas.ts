@@ -323,3 +323,15 @@ export function parseRetraction(stanza: XmlElement): { id: string; moderated: bo
 export function buildModerate(stanzaId: string, reason?: string): XmlElement {
   return xml("apply-to", { xmlns: NS_FASTEN, id: stanzaId }, xml("moderate", { xmlns: NS_MODERATE_0 }, xml("retract", { xmlns: NS_RETRACT_0 }), reason ? xml("reason", {}, reason) : undefined));
 }
+
+/** XEP-0424: retract our message `id` (in a room: the room's stanza-id) with a fallback body. */
+export function buildRetract(to: string, id: string, type: "groupchat" | "chat" = "groupchat"): XmlElement {
+  return xml(
+    "message",
+    { to, type, id: randomUUID() },
+    xml("retract", { xmlns: NS_RETRACT, id }),
+    xml("fallback", { xmlns: "urn:xmpp:fallback:0", for: NS_RETRACT }),
+    xml("body", {}, "This person attempted to retract a previous message, but it's unsupported by your client."),
+    xml("store", { xmlns: NS.hints }),
+  );
+}

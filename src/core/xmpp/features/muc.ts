@@ -44,6 +44,7 @@ import {
   parseMucPresenceError,
   parseRetraction,
   buildModerate,
+  buildRetract,
   roomStanzaId,
   selfPingVerdict,
   STATUS,
@@ -93,6 +94,8 @@ export interface MucController {
    * stanza-id, or the last message of an occupant. Returns the message's stanza-id.
    */
   moderate(account: Account, room: string, target: { stanzaId?: string; nick?: string }, reason?: string): Promise<string>;
+  /** XEP-0424: retract our last message in the room. Returns the id it was retracted by. */
+  retract(account: Account, room: string): Promise<string>;
   /** XEP-0410: ping ourselves in every joined room now; rejoin where we were dropped. */
   selfPing(account?: string): Promise<Record<string, "joined" | "gone" | "unknown">>;
   /** The room's bare JID (normalised) or a UsageError. */
@@ -333,6 +336,9 @@ export function installMuc(ctx: FeatureContext): void {
     if (nick === r.nick) {
       const ours = findMessage(conv, msg.id);
       if (ours?.direction === "out") {
+        // The room's id for it (what a retraction of it refers to).
+        const sid = roomStanzaId(stanza, roomJid);
+        if (sid && !ours.stanzaId) store.dispatch({ type: "conversations/archived", account, peer: roomJid, id: ours.id, stanzaId: sid });
         if (deliveryRank("delivered") > deliveryRank(ours.state)) {
           ctx.outbox.onPeerState(account, stanza.attrs.from!, ours.id, "delivered");
           store.dispatch({ type: "conversations/state", account, peer: roomJid, id: ours.id, state: "delivered" });
@@ -624,6 +630,19 @@ export function installMuc(ctx: FeatureContext): void {
       }
       await account.request("set", buildModerate(stanzaId, reason), jid);
       return stanzaId;
+    },
+
+    async retract(account, input) {
+      online(account);
+      const jid = roomJid(input);
+      const r = joined(account, jid);
+      const conv = getConversation(store.account(account.name), jid);
+      const last = conv?.messages.findLast((m) => m.direction === "out" && !m.notice && !m.retracted);
+      if (!last) throw new UsageError(`you have no message in ${jid} to retract`);
+      const id = last.stanzaId ?? last.id;
+      await account.send(buildRetract(jid, id));
+      store.dispatch({ type: "conversations/retract", account: account.name, peer: jid, id: last.id, by: r.nick });
+      return id;
     },
 
     async register(account, input, values) {
