@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the tests use: prosody (XMPP server), python3-slixmpp
-# (third-party test peer, for /usr/bin/python3), tmux (terminal UI tests), gnupg, openssl, and
-# zsh and fish (the generated shell completions are syntax-checked by the shells themselves).
+# (third-party test peer, for /usr/bin/python3), tmux (terminal UI tests), gnupg, openssl,
+# zsh and fish (the generated shell completions are syntax-checked by the shells themselves), and
+# prosody-modules (mod_muc_moderation for the XEP-0425 room test; skipped without it).
 # Idempotent and quiet when everything is present. Needs root or sudo to install.
 set -euo pipefail
 
-packages=(prosody python3-slixmpp tmux gnupg openssl zsh fish)
+packages=(prosody python3-slixmpp tmux gnupg openssl zsh fish prosody-modules)
 
 is_installed() {
   # dpkg status first; fall back to the command for packages that may come from elsewhere.

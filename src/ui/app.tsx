@@ -14,17 +14,20 @@ import { createRegistry } from "../core/commands/defs/index.js";
 import { executeLine } from "../core/commands/execute.js";
 import { ACCOUNT_KEYS, SETTINGS } from "../core/config/schema.js";
 import { completeFiles } from "../core/scripting/source.js";
-import { tryParseJid } from "../core/jid.js";
-import { peerOf } from "../core/xmpp/features/chat-send.js";
+import { normalizeJid, tryParseJid } from "../core/jid.js";
+import { conversationKey } from "../core/store/slices/rooms.js";
+import type { State } from "../core/store/types.js";
 import type { AccountState } from "../core/xmpp/account.js";
 import { ChatView } from "./components/ChatView.js";
 import { ConsoleView } from "./components/ConsoleView.js";
+import { OccupantPane, RoomTopic } from "./components/OccupantPane.js";
 import { cursorRow, moveCursor, RosterPane, rosterRows } from "./components/RosterPane.js";
 import { StatusLine } from "./components/StatusLine.js";
 import { TabBar } from "./components/TabBar.js";
 import { usePolicyVersion } from "./hooks/use-encryption.js";
 import { XmlConsoleView } from "./components/XmlConsoleView.js";
 import { attachConsoleFeed } from "./console-feed.js";
+import { useStoreSelector } from "./hooks/use-store.js";
 import { DEFAULT_FORMATS, type Formats } from "./format.js";
 import { CommandLine, type CommandLineHandle } from "./input/CommandLine.js";
 import { resolveAction, type Focus } from "./input/keymap.js";
@@ -33,6 +36,7 @@ import { useKeys, type KeySource } from "./input/use-keys.js";
 import { saveTabs } from "./state/persist.js";
 import { chatTabId, rosterKey, xmlTabId, type Tab, type UiState, type UiStore } from "./state/ui-store.js";
 import { createXmlLog } from "./state/xml-log.js";
+import { completeNick } from "./nick-complete.js";
 import { attachUnreadSync } from "./unread-sync.js";
 
 export interface AppHost {
@@ -69,6 +73,14 @@ function readFormats(client: JabtermClient): Formats {
   }
 }
 
+function readHideJoins(client: JabtermClient): boolean {
+  try {
+    return !client.settings().muc_show_joins;
+  } catch {
+    return false;
+  }
+}
+
 /** Below this width the roster pane is hidden (the chat keeps the room). */
 export const MIN_ROSTER_COLUMNS = 70;
 
@@ -100,9 +112,24 @@ function useAccounts(client: JabtermClient): AccountState[] {
   return client.engine.accounts().map((a) => a.state);
 }
 
-function peerKey(jid: string): string {
-  return tryParseJid(jid) ? peerOf(jid) : jid;
+/** The conversation a JID opens on `account`: a room occupant's full JID, else the bare JID. */
+function peerKey(client: JabtermClient, account: string, jid: string): string {
+  return tryParseJid(jid) ? conversationKey(client.store.account(account), normalizeJid(jid)) : jid;
 }
+
+/** Room tabs and their highlight counts, as a string (stable while nothing changes). */
+function roomSignature(state: State, tabs: readonly Tab[]): string {
+  let out = "";
+  for (const t of tabs) {
+    if (t.kind !== "chat") continue;
+    const r = state.accounts[t.account]?.rooms[t.peer];
+    if (r) out += `${t.id}\t${r.highlights}\n`;
+  }
+  return out;
+}
+
+/** Below this width a room tab has no occupant pane. */
+export const MIN_OCCUPANT_COLUMNS = 60;
 
 export function App({ client, ui, host, exec = [], version, keySource, profiler }: AppProps) {
   const state: UiState = useSyncExternalStore(ui.subscribe, ui.getState, ui.getState);
@@ -112,6 +139,7 @@ export function App({ client, ui, host, exec = [], version, keySource, profiler 
   const cmd = useRef<CommandLineHandle>(null);
   const [flash, setFlash] = useState<string | undefined>();
   const [formats, setFormats] = useState<Formats>(() => readFormats(client));
+  const [hideJoins, setHideJoins] = useState(() => readHideJoins(client));
   const tab = state.tabs[state.current] ?? state.tabs[0]!;
   const xmlLog = useMemo(() => createXmlLog(client), [client]);
 
@@ -173,6 +201,7 @@ export function App({ client, ui, host, exec = [], version, keySource, profiler 
         return;
       }
       const r = await executeLine(ctx, line);
+      setHideJoins(readHideJoins(client));
       setFormats((prev) => {
         const next = readFormats(client);
         return next.time === prev.time && next.date === prev.date ? prev : next;
@@ -187,7 +216,7 @@ export function App({ client, ui, host, exec = [], version, keySource, profiler 
       const res = r.result;
       if (res?.type === "quit") host.quit(res.code);
       if (res?.type === "open") {
-        const peer = peerKey(res.jid);
+        const peer = peerKey(client, res.account, res.jid);
         ui.dispatch({ type: "open", tab: { kind: "chat", id: chatTabId(res.account, peer), account: res.account, peer } });
       }
       if (res?.type === "window") {
@@ -200,7 +229,7 @@ export function App({ client, ui, host, exec = [], version, keySource, profiler 
           return;
         }
         const tabs = ui.getState().tabs;
-        const index = t === undefined ? ui.getState().current : /^\d+$/.test(t) ? Number(t) - 1 : t.startsWith("xml:") ? tabs.findIndex((x) => x.id === t) : tabs.findIndex((x) => x.kind === "chat" && x.peer === peerKey(t));
+        const index = t === undefined ? ui.getState().current : /^\d+$/.test(t) ? Number(t) - 1 : t.startsWith("xml:") ? tabs.findIndex((x) => x.id === t) : tabs.findIndex((x) => x.kind === "chat" && x.peer === peerKey(client, x.account, t));
         if (index < 0 || index >= tabs.length) ui.dispatch({ type: "console", text: `no window ${t}`, level: "error" });
         else if (res.action === "select") ui.dispatch({ type: "select", index });
         else ui.dispatch({ type: "close", id: tabs[index]!.id });
@@ -221,17 +250,22 @@ export function App({ client, ui, host, exec = [], version, keySource, profiler 
   const complete = useCallback(
     (line: string, cursor: number) => {
       const store = client.store.getState();
+      const here = ui.getState().tabs[ui.getState().current];
+      const room = here?.kind === "chat" ? store.accounts[here.account]?.rooms[here.peer] : undefined;
+      // In a room, a nick at the start of a line: "nick: ".
+      if (room && !line.startsWith("/")) return completeNick(line, cursor, Object.keys(room.occupants).filter((n) => n !== room.nick));
       const sources: CompletionSources = {
         accounts: () => client.engine.accounts().map((a) => a.name),
         contacts: (account) => Object.entries(store.accounts).flatMap(([name, s]) => (account && account !== name ? [] : Object.keys(s.roster.items))),
-        rooms: () => [],
+        rooms: (account) => Object.entries(store.accounts).flatMap(([name, s]) => (account && account !== name ? [] : Object.keys(s.rooms))),
+        nicks: () => (room ? Object.keys(room.occupants) : []),
         settings: () => SETTINGS.map((s) => s.key),
         accountKeys: () => ACCOUNT_KEYS.map((k) => k.key),
         files: completeFiles,
       };
       return completeCommandLine(registry, line, cursor, sources);
     },
-    [client, registry],
+    [client, registry, ui],
   );
 
   const columnsRef = useRef(columns);
@@ -256,6 +290,15 @@ export function App({ client, ui, host, exec = [], version, keySource, profiler 
           return ui.dispatch({ type: "move", delta: -1 });
         case "tab-goto":
           return ui.dispatch({ type: "select", index: action.index });
+        case "next-highlight": {
+          const n = s.tabs.length;
+          const st = client.store.getState();
+          for (let i = 1; i < n; i++) {
+            const t = s.tabs[(s.current + i) % n]!;
+            if (t.kind === "chat" && (st.accounts[t.account]?.rooms[t.peer]?.highlights ?? 0) > 0) return ui.dispatch({ type: "select", index: (s.current + i) % n });
+          }
+          return setFlash("no room mentions you");
+        }
         case "next-unread": {
           const n = s.tabs.length;
           for (let i = 1; i < n; i++) {
@@ -320,7 +363,7 @@ export function App({ client, ui, host, exec = [], version, keySource, profiler 
           if (focus === "input" && cmd.current) cmd.current.dispatchAction(action as never);
       }
     },
-    [host, rows, ui, rosterModel],
+    [client, host, rows, ui, rosterModel],
   );
 
   const onKey = useCallback(
@@ -360,6 +403,37 @@ export function App({ client, ui, host, exec = [], version, keySource, profiler 
     if ((client.store.getState().accounts[tab.account]?.conversations[tab.peer]?.messages.length ?? 0) > 0) return;
     client.history.loadOlder(tab.account, tab.peer, 50, { archive: false }).catch((err: Error) => client.log.warn(`history: ${err.message}`));
   }, [historyTab]); // eslint-disable-line react-hooks/exhaustive-deps
+
+  // A highlight rings the terminal bell (heard over SSH too), unless muc_bell is off.
+  const { stdout } = useStdout();
+  useEffect(() => {
+    const onEvent = (e: { event: string }) => {
+      if (e.event !== "highlight") return;
+      try {
+        if (!client.settings().muc_bell) return;
+      } catch {
+        // settings unreadable: ring anyway
+      }
+      stdout.write("\x07");
+    };
+    client.on("event", onEvent);
+    return () => {
+      client.off("event", onEvent);
+    };
+  }, [client, stdout]);
+
+  // Room tabs (marked in the tab bar) and their highlight counts.
+  const selectRooms = useCallback((st: State) => roomSignature(st, state.tabs), [state.tabs]);
+  const roomSig = useStoreSelector(client.store, selectRooms);
+  const roomTabs = useMemo(() => {
+    const out: Record<string, number> = {};
+    for (const line of roomSig.split("\n")) {
+      if (!line) continue;
+      const [id, n] = line.split("\t");
+      out[id!] = Number(n);
+    }
+    return out;
+  }, [roomSig]);
 
   // Reading a conversation marks it read (and sends a displayed marker if enabled).
   useEffect(() => {
@@ -413,9 +487,13 @@ export function App({ client, ui, host, exec = [], version, keySource, profiler 
       node
     );
 
+  const isRoomTab = tab.kind === "chat" && roomTabs[tab.id] !== undefined;
+  const occupantWidth = isRoomTab && viewWidth >= MIN_OCCUPANT_COLUMNS ? Math.max(12, Math.min(22, Math.floor(viewWidth / 5))) : 0;
   const hint = rosterFocused
     ? "Roster: ↑/↓ select · Enter opens · Space resources · o offline · </> width · Esc back"
-    : tab.kind === "chat"
+    : isRoomTab
+      ? "Enter sends to the room · Tab completes nicks · Alt-h next highlight · /names /nick /topic /leave"
+      : tab.kind === "chat"
       ? "Enter sends · /help · Alt-1..9 tabs · PgUp/PgDn scroll · F4 roster"
       : tab.kind === "xml"
         ? "XML console · PgUp/PgDn scroll · /close closes it"
@@ -423,7 +501,7 @@ export function App({ client, ui, host, exec = [], version, keySource, profiler 
 
   return (
     <Box flexDirection="column" width={columns} height={rows}>
-      {profile("tabs", <TabBar tabs={state.tabs} current={state.current} width={columns} encrypted={encryptedTabs} />)}
+      {profile("tabs", <TabBar tabs={state.tabs} current={state.current} width={columns} encrypted={encryptedTabs} rooms={roomTabs} />)}
       <Box flexDirection="row" height={mainRows}>
         {showRoster
           ? profile(
@@ -434,7 +512,19 @@ export function App({ client, ui, host, exec = [], version, keySource, profiler 
         <Box flexDirection="column" width={mainWidth} height={mainRows} paddingLeft={showRoster ? 1 : 0}>
           {profile(
             "main",
-            tab.kind === "chat" ? (
+            tab.kind === "chat" && isRoomTab ? (
+              <Box flexDirection="column" width={viewWidth} height={mainRows}>
+                <RoomTopic client={client} account={tab.account} room={tab.peer} width={viewWidth} />
+                <Box flexDirection="row" height={mainRows - 1}>
+                  <ChatView client={client} account={tab.account} peer={tab.peer} rows={mainRows - 1} width={occupantWidth ? viewWidth - occupantWidth - 1 : viewWidth} scroll={scroll} formats={formats} onScrollClamp={onScrollClamp} hideJoins={hideJoins} />
+                  {occupantWidth ? (
+                    <Box marginLeft={1} width={occupantWidth}>
+                      <OccupantPane client={client} account={tab.account} room={tab.peer} width={occupantWidth} rows={mainRows - 1} />
+                    </Box>
+                  ) : null}
+                </Box>
+              </Box>
+            ) : tab.kind === "chat" ? (
               <ChatView client={client} account={tab.account} peer={tab.peer} rows={mainRows} width={viewWidth} scroll={scroll} formats={formats} onScrollClamp={onScrollClamp} />
             ) : tab.kind === "xml" ? (
               <XmlConsoleView log={xmlLog} account={tab.account} rows={mainRows} width={viewWidth} scroll={scroll} formats={formats} onScrollClamp={onScrollClamp} />

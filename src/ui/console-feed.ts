@@ -3,7 +3,8 @@
  * published events into console lines, and incoming chats into (unfocused) tabs.
  */
 import type { JabtermClient, PublishedEvent } from "../core/client.js";
-import { peerOf } from "../core/xmpp/features/chat-send.js";
+import { normalizeJid } from "../core/jid.js";
+import { conversationKey } from "../core/store/slices/rooms.js";
 import { chatTabId, type UiStore } from "./state/ui-store.js";
 
 export function describeEvent(e: PublishedEvent): { text: string; level: "info" | "error"; remote?: boolean } | undefined {
@@ -29,6 +30,14 @@ export function describeEvent(e: PublishedEvent): { text: string; level: "info" 
       return f.ok
         ? { text: `${f.account}: startup script ${f.file}: ${f.ran} command${f.ran === 1 ? "" : "s"} run`, level: "info", remote: true }
         : { text: `${f.account}: startup script: ${f.error?.text ?? "failed"}`, level: "error", remote: true };
+    case "room":
+      if (f.status === "kicked" || f.status === "banned" || f.status === "removed" || f.status === "destroyed" || f.status === "shutdown")
+        return { text: `${f.account}: ${f.room}: you are out of the room (${f.status}${f.actor ? ` by ${f.actor}` : ""}${f.text_reason ? `: ${f.text_reason}` : ""})`, level: "error", remote: true };
+      if (f.status === "error") return { text: `${f.account}: ${f.text ?? `could not join ${f.room}`}`, level: "error", remote: true };
+      if (f.status === "dropped") return { text: `${f.account}: ${f.room}: you had been dropped from the room; joining again`, level: "info", remote: true };
+      return undefined;
+    case "invitation":
+      return { text: `${f.account}: ${f.from} invites you to ${f.room}${f.reason ? ` (${f.reason})` : ""}: /invitation accept ${f.room} or /invitation decline ${f.room}`, level: "info", remote: true };
     case "error":
     case "warning":
       return { text: `${f.account ? `${f.account}: ` : ""}${f.text ?? f.message ?? JSON.stringify(f)}`, level: "error", remote: true };
@@ -41,10 +50,16 @@ export function attachConsoleFeed(client: JabtermClient, ui: UiStore): () => voi
   const onEvent = (e: PublishedEvent) => {
     const d = describeEvent(e);
     if (d) ui.dispatch({ type: "console", ...d });
+    // A room joined without /join here (a bookmark's autojoin, a rejoin): its tab, unfocused.
+    if (e.event === "room" && e.status === "joined" && typeof e.room === "string") {
+      const account = String(e.account);
+      ui.dispatch({ type: "open", tab: { kind: "chat", id: chatTabId(account, e.room), account, peer: e.room }, focus: false });
+    }
     if (e.event === "message" && e.direction === "in" && (e.type === "chat" || e.type === "normal") && typeof e.from === "string") {
       let peer: string;
       try {
-        peer = peerOf(e.from);
+        // A private message from a room occupant opens its own tab (the occupant's full JID).
+        peer = conversationKey(client.store.account(String(e.account)), normalizeJid(e.from));
       } catch {
         return;
       }

@@ -27,6 +27,8 @@ export interface ProsodyOptions {
   websocket?: boolean;
   /** Add a MUC component conference.<domain> (with muc_mam); default false. */
   muc?: boolean;
+  /** More modules for the MUC component (e.g. "muc_moderation" from Debian's prosody-modules). */
+  mucModules?: string[];
   /** More modules for modules_enabled. */
   extraModules?: string[];
   /** Modules of the default set to leave out (e.g. ["mam"]: a server without an archive). */
@@ -349,6 +351,7 @@ interface ConfigInput {
   keyFile: string;
   domains: string[];
   mucDomain: string | undefined;
+  mucModules: string[];
   requireEncryption: boolean;
   directTls: boolean;
   websocket: boolean;
@@ -413,7 +416,7 @@ function buildConfig(c: ConfigInput): string {
     lines.push(
       "",
       `Component ${lua(c.mucDomain)} "muc"`,
-      '  modules_enabled = { "muc_mam" }',
+      `  modules_enabled = ${luaList(["muc_mam", ...c.mucModules])}`,
       "  restrict_room_creation = false",
     );
   }
@@ -496,6 +499,7 @@ export async function startProsody(opts: ProsodyOptions = {}): Promise<ProsodySe
       keyFile,
       domains,
       mucDomain,
+      mucModules: opts.mucModules ?? [],
       requireEncryption,
       directTls,
       websocket,

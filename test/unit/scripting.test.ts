@@ -214,6 +214,7 @@ describe("hooks", () => {
     expect(hooksFor(msgIn, s({ hook_message_in: "a", hook_highlight: "b", highlight_words: "deploy, release" }))).toEqual(["message_in", "highlight"]);
     expect(hooksFor({ ...msgIn, carbon: "received" }, s({ hook_message_in: "a" }))).toEqual([]);
     expect(hooksFor({ ...msgIn, archived: true }, s({ hook_message_in: "a" }))).toEqual([]);
+    expect(hooksFor({ event: "highlight", account: "a", room: "r@conf.x", nick: "bob", body: "me: hi" }, s({ hook_highlight: "h" }))).toEqual(["highlight"]);
     expect(hooksFor({ event: "message", direction: "out", body: "x" }, s({ hook_message_out: "a" }))).toEqual(["message_out"]);
     const pres = { event: "presence", from: "Bob@X/phone", show: "away" };
     expect(hooksFor(pres, s({ hook_presence: "a" }))).toEqual(["presence"]);

@@ -376,7 +376,7 @@ export const SETTINGS = [
     key: "hook_highlight",
     type: "string",
     format: "command",
-    description: "A program run for each incoming message that contains one of highlight_words, with the event as JSON on its standard input.",
+    description: "A program run for each highlight (a chat message with one of highlight_words, a room message with your nick or one of them), with the event as JSON on its standard input.",
   },
   {
     key: "hook_presence",
@@ -417,7 +417,7 @@ export const SETTINGS = [
     key: "highlight_words",
     type: "string",
     format: "text",
-    description: "Words that make an incoming message a highlight (whole words, case-insensitive), separated by spaces or commas.",
+    description: "Words that make an incoming message a highlight, in chats and rooms (your nick in a room always does): whole words, case-insensitive, separated by spaces or commas.",
   },
   {
     key: "exec_timeout",
@@ -459,6 +459,32 @@ export const SETTINGS = [
     type: "boolean",
     default: true,
     description: "Use the server's message archive (XEP-0313): catch up on every new session and fetch older pages on demand.",
+  },
+  {
+    key: "muc_notify",
+    type: "string",
+    format: "text",
+    description: "Per-room attention (set with /room notify): comma-separated room=mode, mode all (every message highlights), highlight (your nick and highlight_words; the default) or none.",
+  },
+  {
+    key: "muc_show_joins",
+    type: "boolean",
+    default: true,
+    description: "Show the lines for occupants joining and leaving rooms (the interface; nick changes, kicks and topics always show).",
+  },
+  {
+    key: "muc_bell",
+    type: "boolean",
+    default: true,
+    description: "Ring the terminal bell when a room message highlights you (the interface; heard over SSH too).",
+  },
+  {
+    key: "muc_self_ping",
+    type: "int",
+    unit: "ms",
+    min: 0,
+    default: 300000,
+    description: "How often to check that you are still in your rooms (XEP-0410 self-ping) and rejoin where you were dropped; 0 turns it off.",
   },
 ] as const satisfies readonly KeyDef[];
 
@@ -529,6 +555,10 @@ export interface Settings {
   history_store_decrypted: boolean;
   history_retention_days: number;
   mam: boolean;
+  muc_notify?: string;
+  muc_show_joins: boolean;
+  muc_bell: boolean;
+  muc_self_ping: number;
 }
 
 // Compile-time check that the types above and the tables declare the same keys.

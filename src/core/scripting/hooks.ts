@@ -51,6 +51,9 @@ export function hooksFor(e: PublishedEvent, s: Settings): HookName[] {
     const contacts = listOf(s.hook_presence_contacts).map((j) => j.toLowerCase());
     const from = bare(e.from);
     if (from && (contacts.length === 0 || contacts.includes(from))) out.push("presence");
+  } else if (e.event === "highlight") {
+    // A room message that mentions our nick or a highlight word (the MUC feature decides).
+    out.push("highlight");
   } else if (e.event === "subscription_request") {
     out.push("subscription");
   }

@@ -7,13 +7,14 @@ import { blocklistReducer, type BlocklistAction } from "./slices/blocklist.js";
 import { conversationsReducer, type ConversationsAction } from "./slices/conversations.js";
 import { ownReducer, type OwnAction } from "./slices/own.js";
 import { presenceReducer, type PresenceAction } from "./slices/presence.js";
+import { roomsReducer, type RoomsAction } from "./slices/rooms.js";
 import { requestsReducer, type RequestsAction } from "./slices/requests.js";
 import { rosterReducer, type RosterAction } from "./slices/roster.js";
 import { emptyAccountSlice, type AccountSlice, type State } from "./types.js";
 
 export type AccountAction = { type: "account/reset"; account: string } | { type: "account/remove"; account: string };
 
-export type Action = AccountAction | RosterAction | PresenceAction | RequestsAction | BlocklistAction | OwnAction | ConversationsAction;
+export type Action = AccountAction | RosterAction | PresenceAction | RequestsAction | BlocklistAction | OwnAction | ConversationsAction | RoomsAction;
 
 export function accountReducer(slice: AccountSlice, action: Action): AccountSlice {
   const next: AccountSlice = {
@@ -23,6 +24,7 @@ export function accountReducer(slice: AccountSlice, action: Action): AccountSlic
     blocked: blocklistReducer(slice.blocked, action),
     own: ownReducer(slice.own, action),
     conversations: conversationsReducer(slice.conversations, action),
+    rooms: roomsReducer(slice.rooms, action),
   };
   // Keep identity when nothing changed, so selectors and React skip work.
   return (Object.keys(next) as (keyof AccountSlice)[]).every((k) => next[k] === slice[k]) ? slice : next;

@@ -99,6 +99,49 @@ export interface ChatMessage {
   oxKind?: "signcrypt" | "crypt" | "sign";
   /** Why it is not verified, why it was refused or could not be decrypted, or a replay warning. */
   cryptoNote?: string;
+  /** Rooms: a local line about the room (join, leave, nick change, subject, kick), not a message. */
+  notice?: "join" | "leave" | "nick" | "subject" | "kick" | "ban" | "info";
+  /** Rooms: the occupant's nick (the resource of `from`). */
+  nick?: string;
+  /** Rooms: the message mentions our nick or a highlight word. */
+  highlight?: boolean;
+  /** XEP-0424/0425: the sender retracted it, or a moderator removed it (`by`, `reason`). The body is gone. */
+  retracted?: { by?: string; reason?: string };
+}
+
+export type OccupantRole = "moderator" | "participant" | "visitor" | "none";
+export type OccupantAffiliation = "owner" | "admin" | "member" | "outcast" | "none";
+
+/** One occupant of a room (XEP-0045). */
+export interface Occupant {
+  nick: string;
+  role: OccupantRole;
+  affiliation: OccupantAffiliation;
+  show: Show;
+  status?: string;
+  /** The real full JID, when the room shows it to us (non-anonymous rooms, or we moderate). */
+  jid?: string;
+}
+
+/** A room we are in, joining, or were in (XEP-0045). */
+export interface Room {
+  /** Bare JID of the room. */
+  jid: string;
+  /** Our nick (the one we asked for until the room tells us ours). */
+  nick: string;
+  state: "joining" | "joined" | "left" | "error";
+  subject?: string;
+  subjectBy?: string;
+  occupants: Record<string, Occupant>;
+  /** Unread messages that mention us (own nick or a highlight word). */
+  highlights: number;
+  password?: string;
+  /** Joined through a bookmark with autojoin. */
+  autojoin?: boolean;
+  /** Why we left (kicked, banned, shutdown, left, disconnected ...). */
+  leftReason?: string;
+  /** The join error's text. */
+  error?: string;
 }
 
 export interface Conversation {
@@ -126,6 +169,8 @@ export interface AccountSlice {
   blocked: string[];
   own: OwnPresence;
   conversations: Record<string, Conversation>;
+  /** Rooms by bare JID (XEP-0045). */
+  rooms: Record<string, Room>;
 }
 
 export interface State {
@@ -140,5 +185,6 @@ export function emptyAccountSlice(): AccountSlice {
     blocked: [],
     own: { show: "online" },
     conversations: {},
+    rooms: {},
   };
 }

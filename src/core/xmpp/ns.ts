@@ -17,4 +17,13 @@ export const NS = {
   correct: "urn:xmpp:message-correct:0",
   /** XEP-0334 Message Processing Hints. */
   hints: "urn:xmpp:hints",
+  /** XEP-0045 Multi-User Chat. */
+  muc: "http://jabber.org/protocol/muc",
+  mucUser: "http://jabber.org/protocol/muc#user",
+  mucAdmin: "http://jabber.org/protocol/muc#admin",
+  mucOwner: "http://jabber.org/protocol/muc#owner",
+  /** XEP-0249 Direct MUC Invitations. */
+  conference: "jabber:x:conference",
+  /** XEP-0004 Data Forms. */
+  data: "jabber:x:data",
 } as const;

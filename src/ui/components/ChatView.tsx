@@ -5,10 +5,11 @@
  * visible slice are exactly the rows drawn; only those are rendered.
  */
 import { Text } from "ink";
-import { memo, useCallback } from "react";
+import { memo, useCallback, useMemo } from "react";
 
 import type { JabtermClient } from "../../core/client.js";
 import type { ChatMessage, Conversation } from "../../core/store/types.js";
+import { consistentColor } from "../../core/text/colors.js";
 import { formatStamp, DEFAULT_FORMATS, type Formats } from "../format.js";
 import { useStoreSelector } from "../hooks/use-store.js";
 import { CRYPTO_COLOR, CRYPTO_GLYPH, STATE_MARK } from "../theme.js";
@@ -34,15 +35,31 @@ function dayKey(iso: string): string {
 }
 
 /** The rows of one message at `width` columns (without its day separator). */
-function layoutMessage(m: ChatMessage, width: number, formats: Formats): SafeSpan[][] {
+function layoutMessage(m: ChatMessage, width: number, formats: Formats, occupant = false): SafeSpan[][] {
   const header: SafeSpan[] = [...localSpans(`${formatTime(stampOf(m), formats.time)} `, { dim: true })];
+  // Room lines (joins, leaves, nick changes, topic, kicks): remote names inside, dimmed.
+  if (m.notice) {
+    header.push(...localSpans(m.notice === "kick" || m.notice === "ban" ? "!! " : "-- ", { dim: true, color: m.notice === "kick" || m.notice === "ban" ? "red" : undefined }));
+    return layoutEntry(header, remoteSpans(m.body, {}, { dim: true }), width);
+  }
   if (m.delay) header.push(...localSpans("⏲ ", { color: "yellow" }));
   if (m.encryption) header.push(...localSpans(`${cryptoMark(m)} `, { color: CRYPTO_COLOR[m.verified ?? "none"] }));
+  if (m.highlight) header.push(...localSpans("! ", { color: "yellow", bold: true }));
   if (m.me) header.push(...localSpans("* ", { color: "magenta" }));
-  if (m.direction === "out") header.push(...localSpans("me", { color: "cyan", bold: true }));
-  else header.push(...remoteSpans(m.from.split("/")[0]!, { strict: true }, { color: "green", bold: true }));
+  // In a room the sender is a nick, in its XEP-0392 colour.
+  if (m.type === "groupchat" && m.nick !== undefined) header.push(...remoteSpans(m.nick, { strict: true }, { color: consistentColor(m.nick), bold: true }));
+  else if (m.direction === "out") header.push(...localSpans("me", { color: "cyan", bold: true }));
+  // A private conversation with a room occupant: the sender is its nick.
+  else if (occupant && m.from.includes("/")) {
+    const nick = m.from.slice(m.from.indexOf("/") + 1);
+    header.push(...remoteSpans(nick, { strict: true }, { color: consistentColor(nick), bold: true }));
+  } else header.push(...remoteSpans(m.from.split("/")[0]!, { strict: true }, { color: "green", bold: true }));
   header.push(...localSpans(m.me ? " " : ": "));
-  const body: SafeSpan[] = styledSpans(m.me ? m.body.replace(/^\/me /, "") : m.body);
+  if (m.retracted) {
+    const note = m.retracted.by && m.retracted.by !== m.nick ? `[removed by ${m.retracted.by}${m.retracted.reason ? `: ${m.retracted.reason}` : ""}]` : "[retracted]";
+    return layoutEntry(header, remoteSpans(note, {}, { dim: true, italic: true }), width);
+  }
+  const body: SafeSpan[] = styledSpans(m.me ? m.body.replace(/^\/me /, "") : m.body, m.highlight ? { bold: true } : undefined);
   if (m.corrections?.length) body.push(...localSpans(" (edited)", { dim: true }));
   if (m.carbon) body.push(...localSpans(" ⇄", { dim: true }));
   if (m.direction === "out" && m.state) body.push(...localSpans(` ${STATE_MARK[m.state] ?? m.state}`, { color: m.state === "failed" ? "red" : "gray" }));
@@ -53,8 +70,8 @@ function layoutMessage(m: ChatMessage, width: number, formats: Formats): SafeSpa
 
 const messageLayouts = layoutCache<ChatMessage>();
 
-function messageLayout(m: ChatMessage, width: number, formats: Formats) {
-  return messageLayouts(m, `${width}\n${formats.time}`, () => layoutMessage(m, width, formats));
+function messageLayout(m: ChatMessage, width: number, formats: Formats, occupant = false) {
+  return messageLayouts(m, `${width}\n${formats.time}\n${occupant ? 1 : 0}`, () => layoutMessage(m, width, formats, occupant));
 }
 
 /** Rows a message takes at `width` columns (its day separator not included). */
@@ -80,14 +97,14 @@ function daySeparator(iso: string, formats: Formats): SafeSpan[] {
  * row precedes the first message of each day (and the oldest message). `items`: the messages
  * with at least one row visible.
  */
-export function visibleMessages(messages: readonly ChatMessage[], rows: number, width: number, scroll: number, formats: Formats = DEFAULT_FORMATS): Window & { items: ChatMessage[] } {
+export function visibleMessages(messages: readonly ChatMessage[], rows: number, width: number, scroll: number, formats: Formats = DEFAULT_FORMATS, occupant = false): Window & { items: ChatMessage[] } {
   const entries = new Map<number, Entry>();
   const entryAt = (i: number): Entry => {
     const m = messages[i]!;
-    const layout = messageLayout(m, width, formats);
+    const layout = messageLayout(m, width, formats, occupant);
     const prev = messages[i - 1];
     const sep = !prev || dayKey(stampOf(prev)) !== dayKey(stampOf(m));
-    const e: Entry = { key: `${m.id}:${m.direction}:${m.corrections?.length ?? 0}:${m.state ?? ""}`, rows: sep ? [daySeparator(stampOf(m), formats), ...layout] : layout };
+    const e: Entry = { key: `${m.id}:${m.direction}:${m.corrections?.length ?? 0}:${m.state ?? ""}${m.retracted ? ":r" : ""}`, rows: sep ? [daySeparator(stampOf(m), formats), ...layout] : layout };
     entries.set(i, e);
     return e;
   };
@@ -108,15 +125,19 @@ export interface ChatViewProps {
   formats?: Formats;
   /** The scroll offset was clamped to the content (scrolled past the top). */
   onScrollClamp?: (value: number) => void;
+  /** Rooms: leave out the lines for occupants joining and leaving (muc_show_joins off). */
+  hideJoins?: boolean;
 }
 
-export const ChatView = memo(function ChatView({ client, account, peer, rows, width, scroll, formats = DEFAULT_FORMATS, onScrollClamp }: ChatViewProps) {
+export const ChatView = memo(function ChatView({ client, account, peer, rows, width, scroll, formats = DEFAULT_FORMATS, onScrollClamp, hideJoins }: ChatViewProps) {
   const select = useCallback((s: Parameters<Parameters<typeof useStoreSelector>[1]>[0]) => s.accounts[account]?.conversations[peer], [account, peer]);
   const conv = useStoreSelector<Conversation | undefined>(client.store, select);
-  const messages = conv?.messages ?? [];
+  const all = conv?.messages;
+  const messages = useMemo(() => (hideJoins && all ? all.filter((m) => m.notice !== "join" && m.notice !== "leave") : (all ?? [])), [all, hideJoins]);
   const typing = conv?.chatState?.state === "composing";
   const reserved = (typing ? 1 : 0) + (scroll > 0 ? 1 : 0);
-  const win = visibleMessages(messages, Math.max(1, rows - reserved), width, scroll, formats);
+  // A conversation keyed by a full JID is a private one with a room occupant.
+  const win = visibleMessages(messages, Math.max(1, rows - reserved), width, scroll, formats, peer.includes("/"));
   useScrollClamp(scroll, win.scroll, onScrollClamp);
   const footer = (
     <>

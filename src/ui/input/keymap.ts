@@ -16,6 +16,7 @@ export type AppCommand =
   | "tab-next"
   | "tab-prev"
   | "next-unread"
+  | "next-highlight"
   | "scroll-up"
   | "scroll-down"
   | "scroll-top"
@@ -132,6 +133,7 @@ export const KEYMAP: readonly Binding[] = [
     help: `go to tab ${i + 1}`,
   })),
   { focus: "global", action: app("next-unread"), keys: ["M-a"], help: "next tab with unread messages" },
+  { focus: "global", action: app("next-highlight"), keys: ["M-h"], help: "next room tab that mentions you (highlights)" },
   { focus: "global", action: app("scroll-up"), keys: ["pageup"], help: "scroll up a page" },
   { focus: "global", action: app("scroll-down"), keys: ["pagedown"], help: "scroll down a page" },
   { focus: "global", action: app("scroll-top"), keys: ["C-home", "home"], help: "scroll to the top (Home when not typing)" },

@@ -11,6 +11,7 @@ import { historyCommand, mamCommand, searchCommand } from "./history.js";
 import { chatCommands } from "./chat.js";
 import { msgCommand } from "./messaging.js";
 import { pgpCommand } from "./pgp.js";
+import { mucCommands } from "./muc.js";
 import { presenceCommands } from "./presence.js";
 import { rosterCommands } from "./roster.js";
 import { windowCommands } from "./windows.js";
@@ -23,6 +24,7 @@ export const COMMANDS: readonly CommandDef<CommandContext>[] = [
   disconnectCommand,
   msgCommand,
   ...chatCommands,
+  ...mucCommands,
   ...rosterCommands,
   ...presenceCommands,
   pgpCommand,

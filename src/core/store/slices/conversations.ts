@@ -19,6 +19,10 @@ export type ConversationsAction =
   | { type: "conversations/state"; account: string; peer: string; id: string; state: MessageDeliveryState; error?: ChatMessage["error"] }
   /** XEP-0308: replace the text of message `id` (the old text goes to `corrections`). */
   | { type: "conversations/correct"; account: string; peer: string; id: string; body: string }
+  /** XEP-0424/0425: message `id` was retracted (by its sender) or moderated (by a moderator): its text goes. */
+  | { type: "conversations/retract"; account: string; peer: string; id: string; by?: string; reason?: string }
+  /** The archive id (XEP-0359 stanza-id) of message `id`, learnt later (a room's reflection of ours). */
+  | { type: "conversations/archived"; account: string; peer: string; id: string; stanzaId: string }
   /** Set (resource) or clear (no resource) the lock by hand, or automatically. */
   | { type: "conversations/lock"; account: string; peer: string; resource?: string; manual?: boolean }
   /** A presence from one of the peer's resources (unlock rules). */
@@ -66,7 +70,8 @@ export function isDuplicate(conv: Conversation | undefined, m: ChatMessage): boo
   for (let i = conv.messages.length - 1; i >= 0; i--) {
     const x = conv.messages[i]!;
     if (m.stanzaId && x.stanzaId === m.stanzaId) return true;
-    if (x.id === m.id && x.direction === m.direction && sameBareJid(x.from, m.from) && (x.body === m.body || x.corrections?.includes(m.body))) return true;
+    // In a room every occupant shares the room's bare JID: the same id must come from the same occupant.
+    if (x.id === m.id && x.direction === m.direction && (m.type === "groupchat" ? x.from === m.from : sameBareJid(x.from, m.from)) && (x.body === m.body || x.corrections?.includes(m.body))) return true;
   }
   return false;
 }
@@ -162,7 +167,7 @@ export function findOriginal(conversations: Conversations, peer: string, id: str
 
 /** Our last message in the conversation (what /correct replaces). */
 export function lastOutgoing(conv: Conversation | undefined): ChatMessage | undefined {
-  return conv?.messages.findLast((m) => m.direction === "out" && m.type !== "error" && m.type !== "groupchat");
+  return conv?.messages.findLast((m) => m.direction === "out" && m.type !== "error" && !m.notice);
 }
 
 /** The last incoming message that asked for chat markers (what /read marks displayed). */
@@ -200,7 +205,7 @@ function addMessage(conv: Conversation, m: ChatMessage, chatState: ChatStateValu
   const messages = at === conv.messages.length ? [...conv.messages, m] : [...conv.messages.slice(0, at), m, ...conv.messages.slice(at)];
   if (messages.length > MAX_MESSAGES) messages.splice(0, messages.length - MAX_MESSAGES);
   let next: Conversation = { ...conv, messages };
-  if (m.direction === "in" && m.type !== "error") next.unread = conv.unread + 1;
+  if (m.direction === "in" && m.type !== "error" && !m.notice) next.unread = conv.unread + 1;
   // Another device of ours answered: the conversation was read there.
   if (m.direction === "out" && m.carbon === "sent") next.unread = 0;
   const lock = lockAfterMessage(conv, m);
@@ -242,6 +247,25 @@ export function conversationsReducer(slice: Conversations, action: { type: strin
         else delete out.me;
         return out;
       });
+      return next ? put(slice, action.peer, next) : slice;
+    }
+    case "conversations/retract": {
+      const conv = slice[action.peer];
+      if (!conv) return slice;
+      const next = replaceMessage(conv, action.id, (m) => {
+        if (m.retracted) return undefined;
+        const out: ChatMessage = { ...m, body: "", retracted: {} };
+        if (action.by) out.retracted!.by = action.by;
+        if (action.reason) out.retracted!.reason = action.reason;
+        delete out.corrections;
+        return out;
+      });
+      return next ? put(slice, action.peer, next) : slice;
+    }
+    case "conversations/archived": {
+      const conv = slice[action.peer];
+      if (!conv) return slice;
+      const next = replaceMessage(conv, action.id, (m) => (m.stanzaId ? undefined : { ...m, stanzaId: action.stanzaId }));
       return next ? put(slice, action.peer, next) : slice;
     }
     case "conversations/lock": {

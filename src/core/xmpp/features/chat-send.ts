@@ -9,6 +9,7 @@ import { bareJid, normalizeJid, parseJid } from "../../jid.js";
 import type { EnqueueOptions, OutboxAccount, OutgoingMessage } from "../../messaging/outbox.js";
 import { buildChatState, buildMarker, type ChatStateName } from "../../messaging/stanzas.js";
 import { getConversation, lastMarkable, lastOutgoing, sendTarget } from "../../store/slices/conversations.js";
+import { conversationKey } from "../../store/slices/rooms.js";
 import type { ChatMessage } from "../../store/types.js";
 import type { Account } from "../account.js";
 import type { XmlElement } from "../transport/xml.js";
@@ -105,11 +106,22 @@ export async function encryptFor(ctx: FeatureContext, account: Account, peer: st
   }
 }
 
+/** The conversation key of `jid` on `account`: a room occupant's full JID, else the bare JID. */
+export function conversationOf(ctx: FeatureContext, account: string, jid: string): string {
+  return conversationKey(ctx.store.account(account), normalizeJid(jid));
+}
+
 /**
  * Queue a message (sent at once when online) to `jid`, honouring the conversation's lock and its
- * encryption policy (see encryptFor: nothing is queued when encryption is required and fails).
+ * encryption policy (see encryptFor: nothing is queued when encryption is required and fails). To
+ * a room we know (its bare JID), a groupchat message: only while joined (rooms are not encrypted).
  */
 export async function sendChat(ctx: FeatureContext, account: Account, jid: string, body: string, opts: SendOptions = {}): Promise<OutgoingMessage> {
+  const room = ctx.store.account(account.name).rooms[normalizeJid(jid)];
+  if (room) {
+    if (room.state !== "joined") throw new UsageError(`you are not in ${room.jid}: /join ${room.jid}`);
+    return ctx.outbox.enqueue(outboxAccountOf(account), room.jid, body, "groupchat", opts.replaces ? { replaces: opts.replaces } : {});
+  }
   const type = opts.type ?? "chat";
   const to = resolveTarget(ctx, account.name, jid);
   const encrypted = await encryptFor(ctx, account, bareJid(to), body);
@@ -122,7 +134,7 @@ export async function sendChat(ctx: FeatureContext, account: Account, jid: strin
 
 /** XEP-0308: replace our last message to `jid` with `body`. */
 export async function correctLast(ctx: FeatureContext, account: Account, jid: string, body: string): Promise<{ message: OutgoingMessage; original: ChatMessage }> {
-  const peer = peerOf(jid);
+  const peer = conversationOf(ctx, account.name, jid);
   const original = lastOutgoing(getConversation(ctx.store.account(account.name), peer));
   if (!original) throw new UsageError(`nothing to correct: you have sent no message to ${peer}`);
   if (original.body === body) throw new UsageError("the correction is the same as the message");
@@ -138,7 +150,8 @@ export type ChatStateResult = { sent: true; to: string } | { sent: false; reason
  */
 export async function sendChatState(ctx: FeatureContext, account: Account, jid: string, state: ChatStateName): Promise<ChatStateResult> {
   if (!ctx.settings().send_chat_states) return { sent: false, reason: "send_chat_states is off" };
-  const peer = peerOf(jid);
+  const peer = conversationOf(ctx, account.name, jid);
+  if (ctx.store.account(account.name).rooms[peer]) return { sent: false, reason: `${peer} is a room` };
   if (getConversation(ctx.store.account(account.name), peer)?.peerChatStates === false) return { sent: false, reason: `${peer} does not use chat states` };
   if (!account.online) return { sent: false, reason: `account ${account.name} is not online` };
   const to = resolveTarget(ctx, account.name, jid);
@@ -151,7 +164,7 @@ export async function sendChatState(ctx: FeatureContext, account: Account, jid: 
  * markable incoming message gets a displayed marker (XEP-0333), once.
  */
 export async function markRead(ctx: FeatureContext, account: Account, jid: string): Promise<{ peer: string; unread: number; displayed?: string }> {
-  const peer = peerOf(jid);
+  const peer = conversationOf(ctx, account.name, jid);
   const conv = getConversation(ctx.store.account(account.name), peer);
   const unread = conv?.unread ?? 0;
   let displayed: string | undefined;

@@ -25,6 +25,7 @@ import {
   type PeerStateUpdate,
 } from "../../messaging/stanzas.js";
 import { correctionVerdict, deliveryRank, findMessage, findOriginal, getConversation, type ConversationsAction } from "../../store/slices/conversations.js";
+import { conversationKey } from "../../store/slices/rooms.js";
 import type { ChatMessage } from "../../store/types.js";
 import { NS } from "../ns.js";
 import type { XmlElement } from "../transport/xml.js";
@@ -138,7 +139,7 @@ export function installChat(ctx: FeatureContext): void {
 
   ctx.outbox.on("message", (m) => {
     if (m.type === "groupchat" || !tryParseJid(m.to)) return;
-    const peer = bareJid(m.to);
+    const peer = conversationKey(ctx.store.account(m.account), m.to);
     const from = ctx.ownJid(m.account);
     if (m.replaces) {
       const original = findMessage(getConversation(ctx.store.account(m.account), peer), m.replaces);
@@ -156,7 +157,7 @@ export function installChat(ctx: FeatureContext): void {
   ctx.outbox.on("state", (m) => {
     if (m.type === "groupchat" || m.replaces || !tryParseJid(m.to)) return;
     const error = m.state === "failed" && m.error ? { condition: String(m.error.condition ?? m.error.code), text: m.error.text } : undefined;
-    ctx.store.dispatch({ type: "conversations/state", account: m.account, peer: bareJid(m.to), id: m.id, state: m.state, error });
+    ctx.store.dispatch({ type: "conversations/state", account: m.account, peer: conversationKey(ctx.store.account(m.account), m.to), id: m.id, state: m.state, error });
   });
 
   // -- incoming ----------------------------------------------------------------------------------
@@ -169,7 +170,7 @@ export function installChat(ctx: FeatureContext): void {
       return;
     }
     if (!tryParseJid(ps.from)) return;
-    const peer = bareJid(ps.from);
+    const peer = conversationKey(ctx.store.account(account), ps.from);
     const m = findMessage(getConversation(ctx.store.account(account), peer), ps.id);
     if (!m || m.direction !== "out" || deliveryRank(ps.state) <= deliveryRank(m.state)) return;
     ctx.history?.setState(account, m.id, ps.state);
@@ -178,7 +179,7 @@ export function installChat(ctx: FeatureContext): void {
   };
 
   const onChatState = (account: string, from: string, state: ChatStateName, now: Date, carbon: Carbon) => {
-    const peer = bareJid(from);
+    const peer = conversationKey(ctx.store.account(account), from);
     dispatch(account, { type: "conversations/chatstate", account, peer, state, from, at: now.toISOString() }, "gone");
     ctx.publish("chatstate", { account, from, peer, state, carbon });
   };
@@ -232,18 +233,14 @@ export function installChat(ctx: FeatureContext): void {
       if (chatState && carbon !== "sent" && type !== "error" && type !== "groupchat") onChatState(account, from, chatState, now, carbon);
       return;
     }
-    if (msg.type === "groupchat") {
-      // Rooms are not conversations of this slice: stored, and published as they come.
-      const gc = toChatMessage(msg, "in", undefined, now);
-      if (ctx.history && !ctx.history.recordChat(account, bareJid(msg.from), gc, idKindOf(el), "live").inserted) return;
-      ctx.publish("message", messageView(account, gc, undefined));
-      return;
-    }
+    // Room messages are the MUC feature's (muc.ts).
+    if (msg.type === "groupchat") return;
 
     const direction = carbon === "sent" ? "out" : "in";
     const peerJid = direction === "out" ? msg.to : msg.from;
     if (!tryParseJid(peerJid)) return;
-    const peer = bareJid(peerJid);
+    // A private message with a room occupant is a conversation of its own (the occupant's full JID).
+    const peer = conversationKey(ctx.store.account(account), peerJid);
 
     if (msg.replace && msg.type !== "error") {
       const found = findOriginal(conversations(account), peer, msg.replace);

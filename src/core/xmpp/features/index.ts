@@ -4,6 +4,8 @@ import { installArchive } from "./archive.js";
 import { installChat } from "./chat.js";
 import { installDisco } from "./discovery.js";
 import { installPgp } from "./pgp.js";
+import { installMuc } from "./muc.js";
+import { installBookmarks } from "./muc-bookmarks.js";
 import { installPresence } from "./presence.js";
 import { installRoster } from "./roster.js";
 
@@ -14,4 +16,6 @@ export function installFeatures(ctx: FeatureContext): void {
   installChat(ctx);
   installPgp(ctx);
   installArchive(ctx);
+  installMuc(ctx);
+  installBookmarks(ctx);
 }

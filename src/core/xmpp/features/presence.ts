@@ -19,6 +19,7 @@ import { CAPS_NODE, NS_DISCO_INFO } from "./disco.js";
 import { installInfoResponders, packageVersion, queryLast, queryVersion, xmppDateTime, type VersionInfo } from "./info.js";
 import { CapsCache, clientFromInfo, supportedCapsHash, verifyCaps, type CapsEntry } from "./presence-caps.js";
 import { buildPresence, buildUnavailable, NS_IDLE, parseIncomingPresence, type IncomingPresence } from "./presence-stanzas.js";
+import { NS } from "../ns.js";
 import type { FeatureContext } from "./types.js";
 
 export const PRIORITY_KEYS: readonly PriorityKey[] = ["priority", "priority_chat", "priority_away", "priority_xa", "priority_dnd"];
@@ -315,6 +316,8 @@ export function installPresence(ctx: FeatureContext): void {
 
   engine.on("stanza", ({ account, stanza }) => {
     if (stanza.name !== "presence") return;
+    // Room occupants are the MUC feature's (muc.ts), not contacts.
+    if (stanza.getChild("x", NS.mucUser)) return;
     const p = parseIncomingPresence(stanza);
     if (!p) return;
     if (!p.available) {
