@@ -317,6 +317,10 @@ run("rooms (XEP-0045) against Prosody's MUC", () => {
     await t.waitEvent(ev("message", (e) => e.body === "said after"), { after: mark });
     expect(replayed).toBe(1);
     expect(t.store.account("me").conversations[room]!.messages.filter((m) => m.body === "said before")).toHaveLength(1);
+    // Stored in the history database before shown, once each, replay or not.
+    const stored = t.client.history!.db.conversation("me", room).map((m) => m.body);
+    expect(stored.filter((b) => b === "said before")).toHaveLength(1);
+    expect(stored.filter((b) => b === "said after")).toHaveLength(1);
   });
 
   test("self-ping runs every muc_self_ping ms and rejoins by itself", async () => {
