@@ -354,7 +354,8 @@ run("rooms (XEP-0045) against Prosody's MUC", () => {
     expect((await h.command("/connect --wait")).ok).toBe(true);
     const joined = await h.command(`/join ${room}/me`);
     expect(joined.ok).toBe(true);
-    await h.next((e) => e.event === "room" && e.room === room && e.status === "joined");
+    // A new room is locked until its instant configuration is accepted: only then can others join.
+    await h.next((e) => e.event === "room" && e.room === room && e.status === "configured");
     await frank.cmd({ cmd: "join", room, nick: "frank" });
     await h.next((e) => e.event === "occupant" && e.change === "join" && e.room === room);
     await frank.cmd({ cmd: "send", to: room, body: "hi \u202e\u2028 there", type: "groupchat" });

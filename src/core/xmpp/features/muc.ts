@@ -163,8 +163,8 @@ export function installMuc(ctx: FeatureContext): void {
     else p.resolve(outcome.room!);
   };
 
-  const wait = (map: Map<string, Pending>, k: string, what: string) =>
-    new Promise<Room>((resolve, reject) => {
+  const wait = (map: Map<string, Pending>, k: string, what: string) => {
+    const answer = new Promise<Room>((resolve, reject) => {
       settle(map, k, { error: new JabtermError("stanza", "superseded") });
       const timer = setTimeout(() => {
         map.delete(k);
@@ -173,6 +173,12 @@ export function installMuc(ctx: FeatureContext): void {
       timer.unref?.();
       map.set(k, { resolve, reject, timer });
     });
+    // The room can answer (a refusal) while our request is still being written, before the caller
+    // awaits: mark the promise handled now so that is no unhandled rejection (which would end the
+    // process); the caller still gets the rejection when it awaits.
+    answer.catch(() => undefined);
+    return answer;
+  };
 
   /** A notice line in the room's conversation (join, leave, nick change ...). */
   const notice = (account: string, roomJid: string, kind: NonNullable<ChatMessage["notice"]>, text: string, from = roomJid) => {
