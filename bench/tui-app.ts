@@ -75,24 +75,21 @@ client.on("event", (e) => {
   flood.first ??= now;
   flood.last = now;
 });
-let lastConv: unknown;
-const watch = () => {
-  const conv = client.store.getState().accounts[cfg.account]?.conversations[cfg.peer];
-  if (!conv || conv === lastConv) return;
-  lastConv = conv;
-  // New messages are at the end: walk back to the first one already counted.
-  for (let i = conv.messages.length - 1; i >= 0; i--) {
-    const n = floodIndex(conv.messages[i]!.body);
-    if (n < 0) {
-      if (conv.messages[i]!.id.startsWith("h")) break;
-      continue;
-    }
-    if (seenStored[n]) break;
-    seenStored[n] = 1;
-    flood.stored++;
-  }
+// Every dispatch that appends a flood message to the conversation is counted as it happens (the
+// store keeps the last 1,000 messages and tells subscribers at most 30 times a second: a
+// subscriber would miss the ones that came and went between two notifications).
+const store = client.store;
+const dispatch = store.dispatch.bind(store);
+store.dispatch = (action) => {
+  const conv = action.type === "conversations/message" && action.peer === cfg.peer ? store.getState().accounts[cfg.account]?.conversations[cfg.peer] : undefined;
+  dispatch(action);
+  if (action.type !== "conversations/message" || action.peer !== cfg.peer) return;
+  if (store.getState().accounts[cfg.account]?.conversations[cfg.peer] === conv) return; // a duplicate: not appended
+  const n = floodIndex(action.message.body);
+  if (n < 0 || seenStored[n]) return;
+  seenStored[n] = 1;
+  flood.stored++;
 };
-client.store.subscribe(watch);
 
 // -- control socket -----------------------------------------------------------------------------
 

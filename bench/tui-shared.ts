@@ -46,7 +46,7 @@ export interface AppStats {
   flood: {
     /** Distinct flood messages published as `message` events (parsed and accepted by the core). */
     events: number;
-    /** Distinct flood messages seen appended to the conversation in the store. */
+    /** Distinct flood messages appended to the conversation in the store (counted at each dispatch). */
     stored: number;
     /** performance.timeOrigin + now of the first and last flood message event (ms since epoch). */
     first?: number;
