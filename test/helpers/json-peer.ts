@@ -1,6 +1,6 @@
 /**
  * A scripted slixmpp peer (a Python script in test/helpers) that takes JSON commands on stdin and
- * writes one JSON event per line on stdout: chat_peer.py, pgp_peer.py. Start it, run commands
+ * writes one JSON event per line on stdout: chat_peer.py, pgp_peer.py, muc_peer.py. Start it, run commands
  * (each answered by a "sent" or "error" line), wait for events, stop it; a test that dies leaves
  * no peer running.
  */
@@ -22,8 +22,8 @@ export interface JsonPeer {
   jid: string;
   /** Every line so far, parsed. */
   readonly lines: PeerLine[];
-  /** Run a command; resolves with its "sent" line. */
-  cmd(obj: Record<string, unknown>): Promise<PeerLine>;
+  /** Run a command; resolves with its acknowledgement (a "sent" line unless the peer says otherwise). */
+  cmd(obj: Record<string, unknown>, ack?: string): Promise<PeerLine>;
   /** The first not yet taken line matching. */
   next(pred: (e: PeerLine) => boolean, timeout?: number): Promise<PeerLine>;
   /** Whether any message line so far has this body. */
@@ -45,8 +45,17 @@ function parseLine(line: string): PeerLine | undefined {
   }
 }
 
+export interface JsonPeerOptions {
+  /** The event that acknowledges a command (default "sent"). */
+  ack?: (cmd: Record<string, unknown>) => string;
+  /** Whether a line says a command failed (default: any "error" line). */
+  failed?: (e: PeerLine) => boolean;
+}
+
 /** Start `script` (a file name in test/helpers) as `jid` against the server; resolves once online. */
-export async function startJsonPeer(script: string, server: ProsodyServer, jid: string, password: string): Promise<JsonPeer> {
+export async function startJsonPeer(script: string, server: ProsodyServer, jid: string, password: string, opts: JsonPeerOptions = {}): Promise<JsonPeer> {
+  const ackOf = opts.ack ?? (() => "sent");
+  const failed = opts.failed ?? ((e: PeerLine) => e.event === "error");
   const file = path.join(path.dirname(fileURLToPath(import.meta.url)), script);
   const name = path.basename(script, ".py").replace(/_/g, " ");
   const child = spawn(PEER_PYTHON, ["-u", file, `--jid=${jid}`, `--password=${password}`, `--port=${server.c2sPort}`, `--ca=${server.caFile}`], {
@@ -82,10 +91,10 @@ export async function startJsonPeer(script: string, server: ProsodyServer, jid: 
     get lines() {
       return reader.lines.map(parseLine).filter((e): e is PeerLine => e !== undefined);
     },
-    async cmd(obj) {
+    async cmd(obj, ack = ackOf(obj)) {
       child.stdin!.write(JSON.stringify(obj) + "\n");
-      const r = await next((e) => e.event === "sent" || e.event === "error");
-      if (r.event !== "sent") throw new Error(`${name} command failed: ${JSON.stringify(r)}`);
+      const r = await next((e) => e.event === ack || failed(e));
+      if (r.event !== ack) throw new Error(`${name} command failed: ${JSON.stringify(r)}`);
       return r;
     },
     next,
