@@ -13,7 +13,6 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
@@ -24,6 +23,7 @@ import ts from "typescript";
 
 import { ConfigStore } from "../src/core/config/config.js";
 import { resolvePaths } from "../src/core/config/paths.js";
+import { controlClient } from "./tui-shared.js";
 
 const { Terminal } = headless;
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -103,39 +103,7 @@ try {
   const inputEmpty = () => [ROWS - 1, ROWS - 2, ROWS - 3].some((y) => /^\s*›\s*$/.test(row(y)));
   const keys = (s: string) => app!.stdin!.write(s);
 
-  let ctl: net.Socket | undefined;
-  const replies: ((s: Stats) => void)[] = [];
-  const ask = async (cmd: string): Promise<Stats> => {
-    if (!ctl) {
-      const deadline = Date.now() + 30_000;
-      for (;;) {
-        try {
-          ctl = await new Promise<net.Socket>((resolve, reject) => {
-            const s = net.connect(control, () => resolve(s));
-            s.once("error", reject);
-          });
-          break;
-        } catch (err) {
-          if (Date.now() > deadline) throw err;
-          await sleep(20);
-        }
-      }
-      let buf = "";
-      ctl.setEncoding("utf8");
-      ctl.on("data", (d: string) => {
-        buf += d;
-        for (let nl = buf.indexOf("\n"); nl >= 0; nl = buf.indexOf("\n")) {
-          const line = buf.slice(0, nl);
-          buf = buf.slice(nl + 1);
-          replies.shift()?.(JSON.parse(line) as Stats);
-        }
-      });
-    }
-    return new Promise((resolve) => {
-      replies.push(resolve);
-      ctl!.write(`${cmd}\n`);
-    });
-  };
+  const ask = controlClient<Stats>(control);
 
   const tRoom = (await waitScreen(() => screenHas(`${OCCUPANTS} here`), 60_000, "the room's occupant pane")) - t0;
   await waitScreen(() => inputEmpty(), 30_000, "the prompt");

@@ -3,6 +3,7 @@
  * share: their configuration, the control protocol, and the roster written into Prosody's storage.
  */
 import fs from "node:fs";
+import net from "node:net";
 import path from "node:path";
 
 /** Handed to bench/tui-app.ts in the JABTERM_BENCH environment variable (JSON). */
@@ -82,4 +83,44 @@ export function writeRoster(dataDir: string, host: string, user: string, items: 
   }
   lines.push("};", "");
   fs.writeFileSync(path.join(dir, `${enc(user)}.dat`), lines.join("\n"));
+}
+
+/**
+ * The benches' side of an app's control socket: a command line out, one JSON line back, in order.
+ * Connects on first use, retrying for 30 s while the app starts.
+ */
+export function controlClient<T>(file: string): (cmd: string) => Promise<T> {
+  let ctl: net.Socket | undefined;
+  const replies: ((s: T) => void)[] = [];
+  return async (cmd) => {
+    if (!ctl) {
+      const deadline = Date.now() + 30_000;
+      for (;;) {
+        try {
+          ctl = await new Promise<net.Socket>((resolve, reject) => {
+            const s = net.connect(file, () => resolve(s));
+            s.once("error", reject);
+          });
+          break;
+        } catch (err) {
+          if (Date.now() > deadline) throw err;
+          await new Promise((r) => setTimeout(r, 20)); // the app is still starting: try again
+        }
+      }
+      let buf = "";
+      ctl.setEncoding("utf8");
+      ctl.on("data", (d: string) => {
+        buf += d;
+        for (let nl = buf.indexOf("\n"); nl >= 0; nl = buf.indexOf("\n")) {
+          const line = buf.slice(0, nl);
+          buf = buf.slice(nl + 1);
+          replies.shift()?.(JSON.parse(line) as T);
+        }
+      });
+    }
+    return new Promise((resolve) => {
+      replies.push(resolve);
+      ctl!.write(`${cmd}\n`);
+    });
+  };
 }

@@ -22,7 +22,6 @@
  */
 import { type ChildProcess, fork, spawn } from "node:child_process";
 import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
@@ -36,7 +35,7 @@ import { resolvePaths } from "../src/core/config/paths.js";
 import { HistoryDb } from "../src/core/history/db.js";
 import { prosodyAvailable, startProsody } from "../test/helpers/prosody.js";
 import type { AppConfig, AppStats, StoredRosterItem } from "./tui-shared.js";
-import { writeRoster } from "./tui-shared.js";
+import { controlClient, writeRoster } from "./tui-shared.js";
 
 const { Terminal } = headless;
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -227,39 +226,8 @@ try {
   const keys = (s: string) => app!.stdin!.write(s);
 
   // The control socket (the app opens it at start).
-  let ctl: net.Socket | undefined;
-  const replies: ((s: AppStats) => void)[] = [];
-  const stats = async (cmd: "stats" | "reset" = "stats"): Promise<AppStats> => {
-    if (!ctl) {
-      const deadline = Date.now() + 30_000;
-      for (;;) {
-        try {
-          ctl = await new Promise<net.Socket>((resolve, reject) => {
-            const s = net.connect(control, () => resolve(s));
-            s.once("error", reject);
-          });
-          break;
-        } catch (err) {
-          if (Date.now() > deadline) throw err;
-          await sleep(20);
-        }
-      }
-      let buf = "";
-      ctl.setEncoding("utf8");
-      ctl.on("data", (d: string) => {
-        buf += d;
-        for (let nl = buf.indexOf("\n"); nl >= 0; nl = buf.indexOf("\n")) {
-          const line = buf.slice(0, nl);
-          buf = buf.slice(nl + 1);
-          replies.shift()?.(JSON.parse(line) as AppStats);
-        }
-      });
-    }
-    return new Promise((resolve) => {
-      replies.push(resolve);
-      ctl!.write(`${cmd}\n`);
-    });
-  };
+  const ask = controlClient<AppStats>(control);
+  const stats = (cmd: "stats" | "reset" = "stats") => ask(cmd);
 
   // -------------------------------------------------------------------------------------------
   // start to interactive
