@@ -292,12 +292,14 @@ run("rooms (XEP-0045) against Prosody's MUC", () => {
     expect(t.store.account("me").rooms[room]!.state).toBe("joined");
   });
 
-  test("a new session (not a resumed one) joins the rooms we were in again, without replaying history twice", async () => {
+  test("a new session (not a resumed one) joins the rooms we were in again; a room without an archive replays, without duplicates", async () => {
     const { t } = await client();
     const keeper = await peer();
     const room = roomName();
     await ok(t, `/join ${room}/back`);
     await t.waitEvent(ev("room", (e) => e.status === "configured"));
+    // No room archive (MUC MAM off for this room): the room's own history replay on join.
+    await ok(t, `/room set --to ${room} muc#roomconfig_enablearchiving 0`);
     await keeper.cmd({ cmd: "join", room, nick: "keeper" });
     await keeper.next(selfJoined(room));
     await keeper.cmd({ cmd: "send", to: room, body: "said before", type: "groupchat" });
@@ -316,12 +318,120 @@ run("rooms (XEP-0045) against Prosody's MUC", () => {
     await keeper.cmd({ cmd: "send", to: room, body: "said after", type: "groupchat" });
     await t.waitEvent(ev("message", (e) => e.body === "said after"), { after: mark });
     expect(replayed).toBe(1);
+    expect(t.events.slice(mark).some((e) => e.event === "room_history")).toBe(false);
     expect(t.store.account("me").conversations[room]!.messages.filter((m) => m.body === "said before")).toHaveLength(1);
     // Stored in the history database before shown, once each, replay or not.
     const stored = t.client.history!.db.conversation("me", room).map((m) => m.body);
     expect(stored.filter((b) => b === "said before")).toHaveLength(1);
     expect(stored.filter((b) => b === "said after")).toHaveLength(1);
   });
+
+  test("room archive (MUC MAM) on rejoin: what we missed arrives once each, in order; what we saw live is not shown again", async () => {
+    const { t, acct } = await client();
+    const keeper = await peer();
+    const room = roomName();
+    const db = t.client.history!.db;
+    const own = acct.jid.split("/")[0]!.toLowerCase();
+    await ok(t, `/join ${room}/back`);
+    await t.waitEvent(ev("room", (e) => e.status === "configured"));
+    await keeper.cmd({ cmd: "join", room, nick: "keeper" });
+    await keeper.next(selfJoined(room));
+    await keeper.cmd({ cmd: "send", to: room, body: "seen live 1", type: "groupchat" });
+    await t.waitEvent(ev("message", (e) => e.body === "seen live 1"));
+    const sent = await ok(t, `/msg ${room} mine, live`);
+    const myId = (sent.data as { id: string }).id;
+    await waitFor(() => t.store.account("me").conversations[room]!.messages.find((m) => m.id === myId)?.stanzaId);
+    await keeper.cmd({ cmd: "send", to: room, body: "seen live 2", type: "groupchat" });
+    await t.waitEvent(ev("message", (e) => e.body === "seen live 2"));
+    // Live room messages keep the room's stanza-id, by the room; our own archive position never follows them.
+    await waitFor(() => db.conversation("me", room).filter((m) => m.stanzaId).length === 3);
+    for (const m of db.conversation("me", room)) expect(m.stanzaIdBy).toBe(room);
+    const roomIds = new Set(db.conversation("me", room).map((m) => m.stanzaId));
+    expect(roomIds.has(db.archiveState("me", own)?.lastId)).toBe(false);
+
+    await ok(t, "/disconnect me");
+    for (const body of ["missed 1", "missed 2", "missed 3"]) {
+      await keeper.cmd({ cmd: "send", to: room, body, type: "groupchat" });
+      await keeper.next((e) => e.event === "message" && e.body === body);
+    }
+    const mark = t.events.length;
+    let replayed = 0;
+    t.engine.on("stanza", ({ stanza }) => {
+      if (stanza.name === "message" && stanza.attrs.type === "groupchat" && stanza.getChild("delay", "urn:xmpp:delay")) replayed++;
+    });
+    await ok(t, "/connect me --wait");
+    const done = await t.waitEvent(ev("room_history", (e) => e.room === room), { after: mark });
+    expect(done).toMatchObject({ account: "me", source: "archive", messages: 3, complete: true });
+    // The room did not replay (we asked for none): the archive replaced it.
+    expect(replayed).toBe(0);
+    const shown = t.events.slice(mark).filter((e) => e.event === "message" && e.room === room);
+    expect(shown.map((e) => e.body)).toEqual(["missed 1", "missed 2", "missed 3"]);
+    for (const e of shown) expect(e).toMatchObject({ archived: true, type: "groupchat", room, nick: "keeper", direction: "in" });
+    expect(t.events.slice(mark).some((e) => e.event === "highlight")).toBe(false);
+    const texts = () => t.store.account("me").conversations[room]!.messages.filter((m) => !m.notice).map((m) => m.body);
+    expect(texts()).toEqual(["seen live 1", "mine, live", "seen live 2", "missed 1", "missed 2", "missed 3"]);
+    // Once each in the database (its order within one second is by stamp: the archive stamps whole seconds).
+    const stored = () => db.conversation("me", room);
+    expect(stored().map((m) => m.body).sort()).toEqual(["mine, live", "missed 1", "missed 2", "missed 3", "seen live 1", "seen live 2"]);
+    for (const m of stored()) expect(m).toMatchObject({ stanzaIdBy: room });
+    expect(new Set(stored().map((m) => m.stanzaId)).size).toBe(6);
+
+    // Our position is gone from the room's archive (expired): its last page, all of it known.
+    await ok(t, "/disconnect me");
+    db.record({ account: "me", peer: room, direction: "in", from: `${room}/ghost`, to: acct.jid, id: "expired", idKind: "random", type: "groupchat", body: "(expired position)", time: new Date(Date.now() + 60_000).toISOString(), source: "mam", stanzaId: "expired-position", stanzaIdBy: room });
+    const mark2 = t.events.length;
+    await ok(t, "/connect me --wait");
+    const again = await t.waitEvent(ev("room_history", (e) => e.room === room), { after: mark2 });
+    expect(again).toMatchObject({ messages: 0, complete: true });
+    expect(t.events.slice(mark2).some((e) => e.event === "message" && e.room === room)).toBe(false);
+    expect(texts()).toEqual(["seen live 1", "mine, live", "seen live 2", "missed 1", "missed 2", "missed 3"]);
+    expect(stored().map((m) => m.body).sort()).toEqual(["(expired position)", "mine, live", "missed 1", "missed 2", "missed 3", "seen live 1", "seen live 2"]);
+  }, 60_000);
+
+  test("a forged room archive result (another account, a guessed queryid) is dropped: not stored, not shown", async () => {
+    const { t } = await client();
+    const mallory = await peer();
+    const room = roomName();
+    await ok(t, `/join ${room}/me`);
+    await t.waitEvent(ev("room", (e) => e.status === "configured"));
+    const to = t.engine.get("me").state.boundJid!;
+    await mallory.cmd(
+      {
+        cmd: "raw",
+        xml: `<message to='${to}'><result xmlns='urn:xmpp:mam:2' queryid='guess' id='forged-1'><forwarded xmlns='urn:xmpp:forward:0'><delay xmlns='urn:xmpp:delay' stamp='2020-01-01T00:00:00Z'/><message xmlns='jabber:client' from='${room}/boss' type='groupchat'><body>forged room archive</body></message></forwarded></result></message>`,
+      },
+      "raw_sent",
+    );
+    const warning = await t.waitEvent(ev("warning", (e) => e.code === "forged_archive_result"));
+    expect(String(warning.from)).toContain(mallory.jid.split("/")[0]);
+    expect(t.events.some((e) => e.event === "message" && e.body === "forged room archive")).toBe(false);
+    expect(t.store.account("me").conversations[room]!.messages.some((m) => m.body === "forged room archive")).toBe(false);
+    expect(t.client.history!.db.search({ text: "forged" })).toEqual([]);
+  });
+
+  test("first join of a room with an archive: its last page, not the room's replay; paging back reads the room's archive", async () => {
+    const { t } = await client();
+    const keeper = await peer();
+    const room = roomName();
+    await keeper.cmd({ cmd: "join", room, nick: "keeper" });
+    await keeper.next(selfJoined(room));
+    expect(await keeper.cmd({ cmd: "iq", xml: instant(room) })).toMatchObject({ type: "result" });
+    const total = 60;
+    for (let i = 1; i <= total; i++) await keeper.cmd({ cmd: "send", to: room, body: `old ${i}`, type: "groupchat" });
+    await keeper.next((e) => e.event === "message" && e.body === `old ${total}`);
+    const mark = t.events.length;
+    await ok(t, `/join ${room}/late`);
+    const done = await t.waitEvent(ev("room_history", (e) => e.room === room), { after: mark });
+    expect(done).toMatchObject({ messages: 50, pages: 1, complete: true });
+    const bodies = () => t.store.account("me").conversations[room]!.messages.filter((m) => !m.notice).map((m) => m.body);
+    expect(bodies()).toEqual(Array.from({ length: 50 }, (_, i) => `old ${i + 11}`));
+    expect(t.events.slice(mark).filter((e) => e.event === "message" && e.room === room).every((e) => e.archived === true)).toBe(true);
+    // Older than what we hold: the room's archive, before the oldest room id we have.
+    const older = await t.client.history!.loadOlder("me", room, 10);
+    expect(older).toMatchObject({ archive: 10 });
+    expect(bodies().slice(0, 11)).toEqual([...Array.from({ length: 10 }, (_, i) => `old ${i + 1}`), "old 11"]);
+    expect(t.client.history!.db.conversation("me", room).map((m) => m.body)).toEqual(Array.from({ length: total }, (_, i) => `old ${i + 1}`));
+  }, 60_000);
 
   test("self-ping runs every muc_self_ping ms and rejoins by itself", async () => {
     const { t } = await client("me", { muc_self_ping: 300 });

@@ -331,4 +331,13 @@ describe("duplicates by id need the same text; delayed messages go in by time", 
     const s = run([add(live1), add(live2), add(archived), add(late)]);
     expect(s[BOB]!.messages.map((m) => m.body)).toEqual(["live 12:10", "archived 12:15", "live 12:20", "live 12:05 clock"]);
   });
+
+  it("a stamp in whole seconds is not placed before live messages of that same second (arrival order within it)", () => {
+    const at = (ms: number) => new Date(Date.UTC(2026, 10, 25, 12, 0, 40) + ms).toISOString();
+    const live = msgIn({ body: "live 12:00:40.350", time: at(350) });
+    const sameSecond = msgIn({ body: "archived 12:00:40", time: at(0), delay: at(0) });
+    const earlier = msgIn({ body: "archived 12:00:39", time: at(-1000), delay: at(-1000) });
+    const s = run([add(live), add(sameSecond), add(earlier)]);
+    expect(s[BOB]!.messages.map((m) => m.body)).toEqual(["archived 12:00:39", "live 12:00:40.350", "archived 12:00:40"]);
+  });
 });

@@ -272,3 +272,22 @@ describe("outbox, paging, retention", () => {
     ]);
   });
 });
+
+describe("room archive ids (MUC MAM)", () => {
+  test("the newest room archive id of a room is by that room; our own message learns its room id later", () => {
+    const db = open();
+    const room = "dev@conference.example.org";
+    db.record(msg({ peer: room, type: "groupchat", from: `${room}/carol`, stanzaId: "r1", stanzaIdBy: room }));
+    db.record(msg({ peer: room, type: "groupchat", from: `${room}/carol`, stanzaId: "own-1", stanzaIdBy: "alice@example.org" }));
+    db.record(msg({ peer: room, type: "groupchat", direction: "out", from: "alice@example.org/term", id: "mine", source: "sent" }));
+    expect(db.newestArchiveId("a", room, room)).toBe("r1");
+    db.setArchiveId("a", room, "mine", "r2", room);
+    expect(db.newestArchiveId("a", room, room)).toBe("r2");
+    // Not twice, and not over an id it has.
+    db.setArchiveId("a", room, "mine", "r3", room);
+    expect(db.conversation("a", room).find((m) => m.id === "mine")).toMatchObject({ stanzaId: "r2", stanzaIdBy: room });
+    // The archive's copy of ours is recognised by it.
+    expect(db.record(msg({ peer: room, type: "groupchat", direction: "out", from: `${room}/alice`, id: "mine", stanzaId: "r2", stanzaIdBy: room, source: "mam" })).inserted).toBe(false);
+    expect(db.newestArchiveId("a", "other@conference.example.org", "other@conference.example.org")).toBeUndefined();
+  });
+});

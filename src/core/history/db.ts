@@ -552,6 +552,18 @@ export class HistoryDb {
     return r?.stanza_id;
   }
 
+  /** The archive id of the newest stored message of a conversation stamped by `by` (a room's archive: where its catch-up continues). */
+  newestArchiveId(account: string, peer: string, by: string): string | undefined {
+    const r = this.#db.prepare<[string, string, string], { stanza_id: string }>("SELECT stanza_id FROM messages WHERE account = ? AND peer = ? AND stanza_id IS NOT NULL AND stanza_id_by = ? ORDER BY ts DESC, seq DESC LIMIT 1").get(account, peer, by.toLowerCase());
+    return r?.stanza_id;
+  }
+
+  /** Message `id` of a conversation got its archive id (a room's reflection of ours): stored unless it has one. */
+  setArchiveId(account: string, peer: string, id: string, stanzaId: string, by: string): void {
+    const r = this.#stmts.byId.all(account, id).find((x) => x.peer === peer);
+    if (r && !r.stanza_id && !this.#stmts.byStanzaId.get(account, stanzaId)) this.#stmts.setStanzaId.run(stanzaId, by.toLowerCase(), r.row);
+  }
+
   conversation(account: string, peer: string): StoredMessage[] {
     return this.#stmts.conversation.all(account, peer).map(fromRow);
   }

@@ -108,10 +108,14 @@ export class History {
     return m.encryption && !this.#deps.config.settings().history_store_decrypted ? ENCRYPTED_PLACEHOLDER : m.body;
   }
 
-  toRow(account: string, peer: string, m: ChatMessage, idKind: StoredMessage["idKind"], source: MessageSource): StoredMessage {
+  /**
+   * The row stored for a message. `archive`: whose archive the message's stanza-id is (a room's,
+   * MUC MAM); none: our own account's.
+   */
+  toRow(account: string, peer: string, m: ChatMessage, idKind: StoredMessage["idKind"], source: MessageSource, archive?: string): StoredMessage {
     const row: StoredMessage = { account, peer, direction: m.direction, from: m.from, to: m.to, id: m.id, idKind, type: m.type, body: this.storedBody(m), time: m.time, source };
     if (m.wireId) row.wireId = m.wireId;
-    if (m.stanzaId) (row.stanzaId = m.stanzaId), (row.stanzaIdBy = bare(this.#deps.ownJid(account)));
+    if (m.stanzaId) (row.stanzaId = m.stanzaId), (row.stanzaIdBy = bare(archive ?? this.#deps.ownJid(account)));
     if (m.subject !== undefined) row.subject = m.subject;
     if (m.thread) row.thread = m.thread;
     if (m.delay) row.delay = m.delay;
@@ -129,12 +133,13 @@ export class History {
   /**
    * Store a message before it is shown. `inserted: false`: it was already stored (a duplicate
    * from another path): do not show it again. A database failure is reported and the message is
-   * shown anyway (losing it from view would be worse).
+   * shown anyway (losing it from view would be worse). `archive`: the stanza-id is that archive's
+   * (a room's), not our own: our own archive position does not follow it.
    */
-  recordChat(account: string, peer: string, m: ChatMessage, idKind: StoredMessage["idKind"], source: MessageSource): RecordResult {
+  recordChat(account: string, peer: string, m: ChatMessage, idKind: StoredMessage["idKind"], source: MessageSource, archive?: string): RecordResult {
     try {
-      const rec = this.db.record(this.toRow(account, peer, m, idKind, source));
-      if (rec.inserted && m.stanzaId && source !== "mam") this.archive?.noteLive(account, m.stanzaId);
+      const rec = this.db.record(this.toRow(account, peer, m, idKind, source, archive));
+      if (rec.inserted && m.stanzaId && source !== "mam" && archive === undefined) this.archive?.noteLive(account, m.stanzaId);
       return rec;
     } catch (err) {
       this.#failed("record", err);

@@ -89,7 +89,9 @@ function insertionIndex(messages: readonly ChatMessage[], m: ChatMessage): numbe
   let at = messages.length;
   if (at === 0 || !m.delay) return at;
   const t = sentAt(m);
-  while (at > 0 && sentAt(messages[at - 1]!) > t) at--;
+  // A stamp in whole seconds (archives stamp so) only says which second: within it, arrival order.
+  const latest = t % 1000 === 0 ? t + 999 : t;
+  while (at > 0 && sentAt(messages[at - 1]!) > latest) at--;
   return at;
 }
 

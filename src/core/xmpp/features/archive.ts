@@ -71,8 +71,18 @@ export interface OlderResult {
   complete: boolean;
 }
 
+/** Rooms whose archives we read (MUC MAM): set by the room feature. */
+export interface RoomArchives {
+  /** Whether `peer` is a room whose archive we read. */
+  has(account: string, peer: string): boolean;
+  /** Store an older result of the room's archive (not shown: paging back shows stored rows); whether it was new. */
+  storeOlder(account: string, room: string, r: MamResult, now: Date): boolean;
+}
+
 export class Archive {
   readonly #ctx: FeatureContext;
+  /** Room archives (the room feature sets this): paging back in a room reads the room's archive. */
+  rooms: RoomArchives | undefined;
   readonly #open = new Map<string, OpenQuery>();
   /** Accounts whose catch-up finished in the current session: live archive ids move the position on. */
   readonly #caughtUp = new Set<string>();
@@ -267,13 +277,14 @@ export class Archive {
 
   /**
    * Older messages of a conversation, before the oldest one shown: from the local store first,
-   * then (when the store has fewer than `limit`) from the archive. They go to the front of the
-   * conversation.
+   * then (when the store has fewer than `limit`) from the archive (a room's own archive for a
+   * room that has one). They go to the front of the conversation.
    */
   async loadOlder(account: string, peer: string, limit = 50, opts: { archive?: boolean } = {}): Promise<OlderResult> {
     const db = this.#history.db;
     const conv = getConversation(this.#ctx.store.account(account), peer);
-    const oldest = conv?.messages[0];
+    // Notices (a room's join and leave lines) are not stored: the oldest message that is.
+    const oldest = conv?.messages.find((m) => !m.notice);
     const before = oldest ? db.position(account, peer, oldest.id) : undefined;
     const local = () => (before || !oldest ? db.page(account, peer, limit, before) : []);
     let rows: StoredMessage[] = local();
@@ -286,14 +297,17 @@ export class Archive {
         const beforeId = db.oldestArchiveId(account, peer);
         const end = rows[0]?.delay ?? rows[0]?.time ?? (oldest ? (oldest.delay ?? oldest.time) : undefined);
         try {
-          const own = bareJid(this.#ctx.ownJid(account));
-          const q: Omit<MamQuery, "queryid"> = beforeId ? { with: peer, max: limit, before: beforeId } : end ? { with: peer, end, max: limit, before: "" } : { with: peer, max: limit, before: "" };
-          const { results, fin } = await this.query(acct, own, q);
+          const rooms = this.rooms?.has(account, peer) ? this.rooms : undefined;
+          // A room's archive holds only that room: no `with`.
+          const archive = rooms ? peer : bareJid(this.#ctx.ownJid(account));
+          const w = rooms ? {} : { with: peer };
+          const q: Omit<MamQuery, "queryid"> = beforeId ? { ...w, max: limit, before: beforeId } : end ? { ...w, end, max: limit, before: "" } : { ...w, max: limit, before: "" };
+          const { results, fin } = await this.query(acct, archive, q);
           if (this.#stopped) return { account, peer, local: 0, archive: 0, complete: false };
           const now = new Date();
           db.transaction(() => {
             // Newest first, each before everything stored: the page keeps its order within a second.
-            for (const r of [...results].reverse()) if (this.#store(account, r, now, "prepend")?.inserted) fetched++;
+            for (const r of [...results].reverse()) if (rooms ? rooms.storeOlder(account, peer, r, now) : this.#store(account, r, now, "prepend")?.inserted) fetched++;
           });
           complete = fin.complete;
         } catch (err) {

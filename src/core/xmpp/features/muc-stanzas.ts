@@ -254,6 +254,19 @@ export function roomStanzaId(stanza: XmlElement, room: string): string | undefin
   return ids.length ? ids[ids.length - 1]!.attrs.id : undefined;
 }
 
+export const NS_DISCO_INFO = "http://jabber.org/protocol/disco#info";
+
+/** A disco#info query (XEP-0030), as sent to a room to learn its features. */
+export function buildDiscoInfo(): XmlElement {
+  return xml("query", { xmlns: NS_DISCO_INFO });
+}
+
+/** The features a disco#info answer lists. */
+export function parseDiscoFeatures(iq: XmlElement): Set<string> {
+  const q = iq.getChild("query", NS_DISCO_INFO);
+  return new Set((q?.getChildren("feature") ?? []).map((f) => f.attrs.var).filter((v): v is string => !!v));
+}
+
 /** XEP-0410: the self-ping IQ (a ping to our own occupant JID). */
 export function buildSelfPing(): XmlElement {
   return xml("ping", { xmlns: NS.ping });

@@ -7,10 +7,15 @@
  * A room's messages go into the conversations slice under the room's bare JID, so every host that
  * shows a conversation shows a room; the rooms slice holds what only rooms have. Everything that
  * becomes a room message passes through `addRoomMessage` (the place a history store hooks in).
+ * History on join: a room whose archive we can read (MUC MAM, XEP-0313 §5.1.2) is joined without
+ * the room's own replay (<history maxstanzas='0'/>) and its archive is read instead, from after the
+ * newest room stanza-id we hold (else its last page); other rooms replay their recent history.
+ * Either way the history database de-duplicates: nothing shows twice after a reconnect.
  * Commands reach this feature through `mucController(client)`.
  */
 import { JabtermError, StanzaError, TimeoutError, UsageError } from "../../errors.js";
-import { bareJid, normalizeJid, parseJid, tryParseJid } from "../../jid.js";
+import { NS_MAM, type MamQuery, type MamResult } from "../../history/mam.js";
+import { bareJid, normalizeJid, parseJid, sameBareJid, tryParseJid } from "../../jid.js";
 import type { OutgoingMessage } from "../../messaging/outbox.js";
 import { parseMessage } from "../../messaging/stanzas.js";
 import { deliveryRank, findMessage, getConversation } from "../../store/slices/conversations.js";
@@ -19,6 +24,7 @@ import type { ChatMessage, Occupant, Room } from "../../store/types.js";
 import type { Account } from "../account.js";
 import { NS } from "../ns.js";
 import { xml, type XmlElement } from "../transport/xml.js";
+import { FIRST_PAGE, MAM_PAGE } from "./archive.js";
 import { idKindOf, messageView } from "./chat.js";
 import { outboxAccountOf } from "./chat-send.js";
 import { buildSubmit, parseForm, type DataForm } from "./data-forms.js";
@@ -29,6 +35,7 @@ import {
   buildDecline,
   buildDestroy,
   buildDirectInvite,
+  buildDiscoInfo,
   buildInstantRoom,
   buildJoin,
   buildLeave,
@@ -39,6 +46,7 @@ import {
   joinErrorText,
   parseAffiliationList,
   parseDecline,
+  parseDiscoFeatures,
   parseInvitation,
   parseMucPresence,
   parseMucPresenceError,
@@ -103,6 +111,8 @@ export interface MucController {
 }
 
 const controllers = new WeakMap<FeatureContext, MucController>();
+/** Pages one room-archive catch-up fetches at most (a busy or hostile room cannot keep us busy forever). */
+export const MAX_ROOM_PAGES = 20;
 const NS_REGISTER = "jabber:iq:register";
 
 export function mucController(ctx: FeatureContext): MucController {
@@ -190,13 +200,14 @@ export function installMuc(ctx: FeatureContext): void {
   /**
    * Every room message goes through here: stored in the history database, into the room's
    * conversation, then published. One the database already has (a room replaying its history on
-   * a rejoin) is not shown again. The room's stanza-id is the room archive's, not our own
-   * archive's: it is not stored as one (room archives, MUC MAM, are not read yet).
+   * a rejoin, the room's archive after a reconnect) is not shown again. The room's stanza-id is
+   * stored as the room archive's (`by` the room), never as our own archive's. Ours (our nick) are
+   * stored as sent by us, as the outbox stored them, so their archived copies match.
    */
   const addRoomMessage = (account: string, roomJid: string, message: ChatMessage, el?: XmlElement, extra: Record<string, unknown> = {}) => {
     if (ctx.history && !message.notice) {
-      const { stanzaId: _roomArchiveId, ...row } = message;
-      if (!ctx.history.recordChat(account, roomJid, row, el ? idKindOf(el) : "random", "live").inserted) return false;
+      const row = message.direction === "out" ? { ...message, from: ctx.ownJid(account) } : message;
+      if (!ctx.history.recordChat(account, roomJid, row, el ? idKindOf(el) : "random", extra.archived ? "mam" : "live", roomJid).inserted) return false;
     }
     const before = getConversation(store.account(account), roomJid);
     store.dispatch({ type: "conversations/message", account, peer: roomJid, message });
@@ -249,6 +260,9 @@ export function installMuc(ctx: FeatureContext): void {
           publishRoom(account, room(account, p.room), "joined", { created, role: p.role, affiliation: p.affiliation });
           if (created) void instantRoom(account, p.room);
           settle(pendingJoins, k, { room: room(account, p.room)! });
+          const fromArchive = archiveJoins.get(k);
+          archiveJoins.delete(k);
+          if (fromArchive && !created) void roomCatchUp(account, p.room, fromArchive.after);
         }
         return;
       }
@@ -307,21 +321,26 @@ export function installMuc(ctx: FeatureContext): void {
 
   // -- messages -----------------------------------------------------------------------------------
 
-  const onGroupchat = (account: string, stanza: XmlElement) => {
+  /**
+   * A groupchat message: live, or `archived` (a result from the room's archive: its archive id
+   * and stamp). Returns whether a new message was shown.
+   */
+  const onGroupchat = (account: string, stanza: XmlElement, archived?: { id: string; stamp?: string }): boolean => {
     const from = tryParseJid(stanza.attrs.from ?? "");
-    if (!from) return;
+    if (!from) return false;
     const roomJid = bareJid(from);
     const r = room(account, roomJid);
-    if (!r) return;
+    if (!r) return false;
     const nick = from.resource || undefined;
     const own = ctx.ownJid(account);
     const subject = stanza.getChild("subject");
     if (subject && stanza.getChildText("body") === null) {
+      if (archived) return false; // the room sends its current subject on join
       const text = subject.getText();
       store.dispatch({ type: "rooms/subject", account, room: roomJid, subject: text, by: nick });
       notice(account, roomJid, "subject", nick ? `${nick} set the topic: ${text}` : `topic: ${text}`, stanza.attrs.from);
       ctx.publish("subject", { account, room: roomJid, nick: nick ?? null, subject: text });
-      return;
+      return false;
     }
     const conv = getConversation(store.account(account), roomJid);
 
@@ -329,34 +348,36 @@ export function installMuc(ctx: FeatureContext): void {
     const retraction = parseRetraction(stanza);
     if (retraction) {
       const target = conv?.messages.findLast((m) => m.stanzaId === retraction.id) ?? (retraction.moderated ? undefined : findMessage(conv, retraction.id));
-      if (retraction.moderated && nick) return; // only the room itself announces moderation
-      if (!target || target.notice) return;
+      if (retraction.moderated && nick) return false; // only the room itself announces moderation
+      if (!target || target.notice) return false;
       if (!retraction.moderated && target.from !== stanza.attrs.from) {
         ctx.publish("warning", { account, code: "forged_retraction", text: `ignored a retraction in ${roomJid} from ${nick ?? roomJid} of a message it did not send`, from: stanza.attrs.from, id: retraction.id });
-        return;
+        return false;
       }
       const by = retraction.moderated ? retraction.by : nick;
       store.dispatch({ type: "conversations/retract", account, peer: roomJid, id: target.id, by, reason: retraction.reason });
       ctx.publish("message_retracted", { account, room: roomJid, id: target.id, moderated: retraction.moderated, by: by ?? null, reason: retraction.reason ?? null });
-      return;
+      return false;
     }
 
     const msg = parseMessage(account, own, stanza);
-    if (!msg || msg.type !== "groupchat") return;
+    if (!msg || msg.type !== "groupchat") return false;
+    // The room's id for it: the archive result's id, or the stanza-id the room stamped.
+    const sid = archived ? archived.id : roomStanzaId(stanza, roomJid);
 
     // Our own message, reflected by the room: it arrived.
     if (nick === r.nick) {
       const ours = findMessage(conv, msg.id);
       if (ours?.direction === "out") {
-        // The room's id for it (what a retraction of it refers to).
-        const sid = roomStanzaId(stanza, roomJid);
+        // The room's id for it (what a retraction of it refers to, and what the room's archive knows it by).
         if (sid && !ours.stanzaId) store.dispatch({ type: "conversations/archived", account, peer: roomJid, id: ours.id, stanzaId: sid });
+        if (sid) storeArchiveId(account, roomJid, ours.id, sid);
         if (deliveryRank("delivered") > deliveryRank(ours.state)) {
           ctx.outbox.onPeerState(account, stanza.attrs.from!, ours.id, "delivered");
           store.dispatch({ type: "conversations/state", account, peer: roomJid, id: ours.id, state: "delivered" });
           ctx.publish("message_state", { account, id: ours.id, to: roomJid, state: "delivered" });
         }
-        return;
+        return false;
       }
     }
     const sender = nick ? r.occupants[nick] : undefined;
@@ -371,29 +392,31 @@ export function installMuc(ctx: FeatureContext): void {
         const sameReal = !knownBefore || !realJid || knownBefore === realJid;
         if (!sameOccupant || !sameReal) {
           ctx.publish("warning", { account, code: "forged_correction", text: `ignored a correction in ${roomJid} from ${nick ?? roomJid} of a message it did not send`, from: msg.from, id: msg.replace });
-          return;
+          return false;
         }
+        if (original.body === msg.body) return false; // applied already (the archive's copy of a live correction)
         store.dispatch({ type: "conversations/correct", account, peer: roomJid, id: original.id, body: msg.body });
         ctx.publish("message_corrected", { account, id: original.id, from: msg.from, body: msg.body, previous: original.body, peer: roomJid, room: roomJid, direction: original.direction });
-        return;
+        return false;
       }
     }
 
-    const message: ChatMessage = { id: msg.id, direction: nick !== undefined && nick === r.nick ? "out" : "in", from: msg.from, to: msg.to, type: "groupchat", body: msg.body, time: new Date().toISOString() };
+    const message: ChatMessage = { id: msg.id, direction: nick !== undefined && nick === r.nick ? "out" : "in", from: msg.from, to: msg.to, type: "groupchat", body: msg.body, time: archived?.stamp ?? new Date().toISOString() };
     if (nick) message.nick = nick;
     else message.notice = "info";
     if (msg.delay) message.delay = msg.delay;
+    // An archived message is placed by when the room archived it.
+    else if (archived?.stamp) message.delay = archived.stamp;
     if (msg.me) message.me = true;
     if (msg.wireId) message.wireId = msg.wireId;
-    const sid = roomStanzaId(stanza, roomJid);
     if (sid) message.stanzaId = sid;
     // Highlights: live messages from others that mention our nick or a highlight word.
     // Per room (muc_notify): every message, highlights only (the default), or nothing.
     const settings = ctx.settings();
     const mode = parseNotify(settings.muc_notify).get(roomJid) ?? "highlight";
     const words = (settings.highlight_words ?? "").split(/[\s,]+/).filter(Boolean);
-    if (nick && message.direction === "in" && !msg.delay && mode !== "none" && (mode === "all" || findHighlight(msg.body, r.nick, words))) message.highlight = true;
-    if (!addRoomMessage(account, roomJid, message, stanza)) return;
+    if (nick && message.direction === "in" && !message.delay && mode !== "none" && (mode === "all" || findHighlight(msg.body, r.nick, words))) message.highlight = true;
+    if (!addRoomMessage(account, roomJid, message, stanza, archived ? { archived: true } : {})) return false;
     if (realJid) {
       realSenders.set(`${roomJid}\n${message.id}`, realJid);
       if (realSenders.size > 5000) realSenders.delete(realSenders.keys().next().value!);
@@ -402,6 +425,110 @@ export function installMuc(ctx: FeatureContext): void {
       store.dispatch({ type: "rooms/highlight", account, room: roomJid });
       ctx.publish("highlight", { account, room: roomJid, nick, body: msg.body, id: message.id });
     }
+    return true;
+  };
+
+  /** Our own message's room stanza-id, into its stored row (an archived copy is then known by it). */
+  const storeArchiveId = (account: string, roomJid: string, id: string, stanzaId: string) => {
+    try {
+      ctx.history?.db.setArchiveId(account, roomJid, id, stanzaId, roomJid);
+    } catch (err) {
+      ctx.log.warn(`account ${account}: ${roomJid}: storing the room's id of our message: ${(err as Error).message}`);
+    }
+  };
+
+  // -- the room's archive (MUC MAM) ----------------------------------------------------------------
+
+  // Joins sent to rooms with an archive (no replay asked): the newest room archive id held then.
+  const archiveJoins = new Map<string, { after?: string }>();
+  // Rooms whose archive we read (their disco#info at the last join said so).
+  const roomArchives = new Set<string>();
+
+  // Paging back in such a room reads the room's archive: results stored (not shown) as they come.
+  if (ctx.history?.archive) {
+    const history = ctx.history;
+    history.archive!.rooms = {
+      has: (account, peer) => roomArchives.has(key(account, peer)),
+      storeOlder: (account, roomJid, r, now) => {
+        const el = r.message;
+        const from = tryParseJid(el.attrs.from ?? "");
+        if (!from?.resource || !sameBareJid(from, roomJid) || el.attrs.type !== "groupchat" || el.getChildText("body") === null) return false;
+        const msg = parseMessage(account, ctx.ownJid(account), el, now);
+        // Corrections and retractions apply to what is shown, not to older pages.
+        if (!msg || msg.type !== "groupchat" || msg.replace || parseRetraction(el)) return false;
+        const ours = from.resource === room(account, roomJid)?.nick;
+        const m: ChatMessage = { id: msg.id, direction: ours ? "out" : "in", from: ours ? ctx.ownJid(account) : msg.from, to: msg.to, type: "groupchat", body: msg.body, time: r.stamp ?? now.toISOString(), stanzaId: r.id, nick: from.resource };
+        const delay = msg.delay ?? r.stamp;
+        if (delay) m.delay = delay;
+        if (msg.me) m.me = true;
+        if (msg.wireId) m.wireId = msg.wireId;
+        return history.db.record(history.toRow(account, roomJid, m, idKindOf(el), "mam", roomJid), "prepend").inserted;
+      },
+    };
+  }
+
+  /** Whether the room advertises an archive we may read (and archive reading is on). */
+  const roomHasArchive = async (account: Account, roomJid: string): Promise<boolean> => {
+    if (!ctx.history?.archive || !ctx.settings().mam) return false;
+    try {
+      return parseDiscoFeatures(await account.request("get", buildDiscoInfo(), roomJid, 10_000)).has(NS_MAM);
+    } catch (err) {
+      // No such room yet (we create it), or no disco: the room's own replay.
+      ctx.log.debug(`account ${account.name}: disco#info of ${roomJid}: ${(err as Error).message}`);
+      return false;
+    }
+  };
+
+  /** One result from the room's archive (accepted by the archive: an open query, from this room). */
+  const onArchived = (account: string, roomJid: string, r: MamResult): boolean => {
+    const el = r.message;
+    const from = tryParseJid(el.attrs.from ?? "");
+    if (!from || !sameBareJid(from, roomJid) || el.attrs.type !== "groupchat") return false;
+    return onGroupchat(account, el, r.stamp ? { id: r.id, stamp: r.stamp } : { id: r.id });
+  };
+
+  /**
+   * What we missed in a room, from its archive: after `after` (the newest room archive id we held
+   * when joining), page by page until complete; without one, the archive's last page. Each result
+   * is a room message like a live one, de-duplicated by the history database; new ones are shown
+   * (`message` events with `archived: true`). At the end a `room_history` event.
+   */
+  const roomCatchUp = async (account: string, roomJid: string, after: string | undefined) => {
+    const archive = ctx.history?.archive;
+    const acct = ctx.engine.find(account);
+    if (!archive || !acct?.online) return;
+    const started = performance.now();
+    let messages = 0;
+    let pages = 0;
+    let complete = false;
+    let q: Omit<MamQuery, "queryid"> = after ? { max: MAM_PAGE, after } : { max: FIRST_PAGE, before: "" };
+    try {
+      while (pages < MAX_ROOM_PAGES && acct.online && room(account, roomJid)?.state === "joined") {
+        let res: Awaited<ReturnType<typeof archive.query>>;
+        try {
+          res = await archive.query(acct, roomJid, q);
+        } catch (err) {
+          // Our position expired from the room's archive: its last page.
+          if (err instanceof StanzaError && err.condition === "item-not-found" && q.after) {
+            q = { max: FIRST_PAGE, before: "" };
+            continue;
+          }
+          throw err;
+        }
+        pages++;
+        for (const r of res.results) if (onArchived(account, roomJid, r)) messages++;
+        const last = res.fin.last ?? res.results.at(-1)?.id;
+        // The last page is all a first join shows; forward paging goes on until complete.
+        if (q.before !== undefined || res.fin.complete || res.results.length === 0 || !last) {
+          complete = true;
+          break;
+        }
+        q = { max: MAM_PAGE, after: last };
+      }
+    } catch (err) {
+      ctx.publish("warning", { account, code: "room_history", text: `${roomJid}: the room's archive could not be read: ${(err as Error).message}` });
+    }
+    ctx.publish("room_history", { account, room: roomJid, source: "archive", messages, pages, complete, ms: Math.round(performance.now() - started) });
   };
 
   const onInvitation = (account: string, stanza: XmlElement): boolean => {
@@ -503,7 +630,15 @@ export function installMuc(ctx: FeatureContext): void {
     const answer = opts.wait === false ? undefined : wait(pendingJoins, key(account.name, jid), `join ${jid}`);
     const pres = presenceState(account.name);
     joinSentAt.set(key(account.name, jid), performance.now());
-    await account.send(buildJoin(jid, nick, { password, ...pres }));
+    // A room with an archive: no replay, its archive instead (from what we hold now, before the join's live messages).
+    const k = key(account.name, jid);
+    archiveJoins.delete(k);
+    const fromArchive = await roomHasArchive(account, jid);
+    if (fromArchive) {
+      archiveJoins.set(k, { after: newestRoomArchiveId(account.name, jid) });
+      roomArchives.add(k);
+    } else roomArchives.delete(k);
+    await account.send(buildJoin(jid, nick, { password, ...pres, ...(fromArchive ? { maxStanzas: 0 } : {}) }));
     if (!answer) return room(account.name, jid)!;
     try {
       return await answer;
@@ -512,6 +647,15 @@ export function installMuc(ctx: FeatureContext): void {
         store.dispatch({ type: "rooms/left", account: account.name, room: jid, reason: "error", error: err.message });
       }
       throw err;
+    }
+  };
+
+  const newestRoomArchiveId = (account: string, roomJid: string): string | undefined => {
+    try {
+      return ctx.history?.db.newestArchiveId(account, roomJid, roomJid);
+    } catch (err) {
+      ctx.log.warn(`account ${account}: ${roomJid}: reading the newest room archive id: ${(err as Error).message}`);
+      return undefined;
     }
   };
 
