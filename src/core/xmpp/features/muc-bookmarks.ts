@@ -134,14 +134,24 @@ export function installBookmarks(ctx: FeatureContext): void {
     ctx.publish("bookmark", { ...(b ? bookmarkView(account, b) : { account, room }), change, source });
   };
 
-  /** Join a bookmarked room with autojoin, unless we are in it (or joining) already. */
-  const autojoin = (account: Account, b: Bookmark) => {
+  /**
+   * Join a bookmarked room with autojoin, unless we are in it (or joining) already. A new room is
+   * locked (item-not-found to everyone else) until its creator configures it, and the creator is
+   * often another client of ours that just added the bookmark: try again a little later, twice.
+   */
+  const autojoin = (account: Account, b: Bookmark, attempt = 0) => {
     if (!b.autojoin || !account.online) return;
     const r = ctx.store.account(account.name).rooms[b.jid];
     if (r && (r.state === "joined" || r.state === "joining")) return;
     mucController(ctx)
       .join(account, b.jid, b.nick, { password: b.password, autojoin: true, reason: "bookmark" })
-      .catch((err: Error) => ctx.publish("warning", { account: account.name, code: "autojoin", text: `${b.jid}: autojoin failed: ${err.message}` }));
+      .catch((err: Error) => {
+        if (err instanceof StanzaError && err.condition === "item-not-found" && attempt < 2) {
+          setTimeout(() => autojoin(account, b, attempt + 1), 500 * (attempt + 1)).unref?.();
+          return;
+        }
+        ctx.publish("warning", { account: account.name, code: "autojoin", text: `${b.jid}: autojoin failed: ${err.message}` });
+      });
   };
 
   const fetch = async (account: Account): Promise<Bookmark[]> => {
