@@ -267,7 +267,7 @@ run("hostile text from the network in a real terminal", () => {
     const close = async () => {
       await term.kill();
       await mal.close();
-      fs.rmSync(dirs.dir, { recursive: true, force: true });
+      fs.rmSync(dirs.dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 });
     };
     try {
       await term.waitFor(/me: online as/);
@@ -493,7 +493,7 @@ run("hostile text from the network in a real terminal", () => {
       expect(outputProblems(fs.readFileSync(outputLog, "utf8"), true).some((p) => p.startsWith("bare CR"))).toBe(true);
     } finally {
       await term.kill();
-      fs.rmSync(dir.dir, { recursive: true, force: true });
+      fs.rmSync(dir.dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 });
     }
   });
 });

@@ -65,7 +65,7 @@ export function tempEngine(accounts: TestAccount[], settings: Record<string, str
     },
     async close() {
       await engine.shutdown();
-      fs.rmSync(dir, { recursive: true, force: true });
+      fs.rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 });
     },
   };
 }
@@ -114,7 +114,7 @@ export function tempClient(accounts: TestAccount[], settings: Record<string, str
     },
     async close() {
       await client.shutdown();
-      fs.rmSync(dir, { recursive: true, force: true });
+      fs.rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 });
     },
   };
   return t;

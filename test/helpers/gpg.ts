@@ -100,12 +100,12 @@ export class Gpg {
       const valid = r.status.find((l) => l.startsWith("[GNUPG:] VALIDSIG "));
       return { code: r.code, validSig: valid?.split(" ")[2], status: r.status };
     } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
+      fs.rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 });
     }
   }
 
   close(): void {
     spawnSync("gpgconf", ["--homedir", this.home, "--kill", "gpg-agent"], { stdio: "ignore" });
-    fs.rmSync(this.home, { recursive: true, force: true });
+    fs.rmSync(this.home, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 });
   }
 }

@@ -151,7 +151,7 @@ function installExitHandler(): void {
     if (!process.env.JABTERM_TEST_PROSODY_KEEP) {
       for (const dir of tempDirs) {
         try {
-          fs.rmSync(dir, { recursive: true, force: true });
+          fs.rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 });
         } catch {
           // best effort
         }
@@ -192,7 +192,7 @@ async function sweepStaleDirs(): Promise<void> {
         const cmdline = await fsp.readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => "");
         if (cmdline.includes(dir)) process.kill(pid, "SIGKILL");
       }
-      await fsp.rm(dir, { recursive: true, force: true });
+      await fsp.rm(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 });
     } catch {
       // no owner file (being created right now) or already removed: leave it
     }
@@ -301,7 +301,7 @@ async function makeCertificate(names: string[]): Promise<CertData> {
     const keyPem = await fsp.readFile(keyFile, "utf8");
     return { certPem, keyPem, fingerprint: new X509Certificate(certPem).fingerprint256 };
   } finally {
-    await fsp.rm(dir, { recursive: true, force: true });
+    await fsp.rm(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 });
   }
 }
 
@@ -651,7 +651,7 @@ export async function startProsody(opts: ProsodyOptions = {}): Promise<ProsodySe
 
     async cleanup(): Promise<void> {
       await server.stop();
-      await fsp.rm(dir, { recursive: true, force: true });
+      await fsp.rm(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 });
       tempDirs.delete(dir);
     },
 
@@ -673,7 +673,7 @@ export async function startProsody(opts: ProsodyOptions = {}): Promise<ProsodySe
   try {
     await server.start();
   } catch (err) {
-    await fsp.rm(dir, { recursive: true, force: true }).catch(() => undefined);
+    await fsp.rm(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 }).catch(() => undefined);
     tempDirs.delete(dir);
     throw err;
   }

@@ -22,7 +22,7 @@ test("a damaged history database: exit 3, the path named, the file untouched", a
     expect(r.stderr).toContain(`${file} is damaged`);
     expect(fs.readFileSync(file).equals(junk)).toBe(true);
   } finally {
-    fs.rmSync(dirs.dir, { recursive: true, force: true });
+    fs.rmSync(dirs.dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 });
   }
 });
 
@@ -34,6 +34,6 @@ test("a first start creates the history 0600 in a 0700 directory", async () => {
     expect(fs.statSync(path.join(dirs.dataDir, "history")).mode & 0o777).toBe(0o700);
     for (const f of fs.readdirSync(path.join(dirs.dataDir, "history"))) expect([f, fs.statSync(path.join(dirs.dataDir, "history", f)).mode & 0o777]).toEqual([f, 0o600]);
   } finally {
-    fs.rmSync(dirs.dir, { recursive: true, force: true });
+    fs.rmSync(dirs.dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 });
   }
 });

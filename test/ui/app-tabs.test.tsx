@@ -122,7 +122,7 @@ describe("unread counts across a restart", () => {
       saveTabs(dir, app.ui.getState().tabs);
       expect(loadTabs(dir)).toEqual([tab]);
     } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
+      fs.rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 });
     }
   });
 
@@ -148,7 +148,7 @@ describe("unread counts across a restart", () => {
         { kind: "xml", id: "xml:w", account: "w" },
       ]);
     } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
+      fs.rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 });
     }
   });
 });

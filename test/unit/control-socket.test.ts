@@ -24,7 +24,7 @@ afterEach(async () => {
 
 function tmp(): string {
   const d = fs.mkdtempSync(path.join(os.tmpdir(), "jabterm-sock-"));
-  cleanup.push(() => fs.rmSync(d, { recursive: true, force: true }));
+  cleanup.push(() => fs.rmSync(d, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 }));
   return d;
 }
 

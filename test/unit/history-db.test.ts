@@ -30,7 +30,7 @@ function open(dir = tmp()): HistoryDb {
 }
 afterEach(() => {
   for (const db of dbs.splice(0)) db.close();
-  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 });
 });
 
 let seq = 0;

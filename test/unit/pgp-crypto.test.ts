@@ -92,6 +92,6 @@ describe("keyring at rest", () => {
     expect(st.mode & 0o777).toBe(0o700);
     for (const f of fs.readdirSync(ring.dir!)) expect(fs.statSync(path.join(ring.dir!, f)).mode & 0o777).toBe(0o600);
     expect(new Keyring(dir, "alice@example.org").policy("bob@example.org")).toBe("on");
-    fs.rmSync(dir, { recursive: true, force: true });
+    fs.rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 });
   });
 });

@@ -19,7 +19,7 @@ import { waitFor } from "../helpers/wait-for.js";
 
 const dirs: string[] = [];
 afterEach(() => {
-  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 });
 });
 
 function setup(over: Partial<OpenPgpDeps> = {}) {

@@ -184,7 +184,7 @@ describe("caps cache", () => {
       fs.writeFileSync(file, "{not json");
       expect(new CapsCache({ file }).get("sha-1", "v")).toBeUndefined();
     } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
+      fs.rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 });
     }
   });
 
