@@ -23,7 +23,7 @@ import ts from "typescript";
 
 import { ConfigStore } from "../src/core/config/config.js";
 import { resolvePaths } from "../src/core/config/paths.js";
-import { controlClient } from "./tui-shared.js";
+import { controlClient, echoProbe } from "./tui-shared.js";
 
 const { Terminal } = headless;
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -109,26 +109,8 @@ try {
   await waitScreen(() => inputEmpty(), 30_000, "the prompt");
   log(`room of ${OCCUPANTS} drawn after ${tRoom.toFixed(0)} ms`);
 
-  const LETTERS = "abcdefghijklmnopqrstuvwxyz";
-  let typed = "";
-  const echoOnce = async (timeout = 5000): Promise<number> => {
-    if (typed.length >= 30) {
-      keys("\x15");
-      typed = "";
-      await waitScreen(() => inputEmpty(), 10_000, "the cleared line");
-    }
-    const ch = LETTERS[(typed.length * 7 + 3) % LETTERS.length]!;
-    typed += ch;
-    const want = `› ${typed}`;
-    const t = performance.now();
-    const shown = waitScreen(() => inputHas(want), timeout, `echo of ${JSON.stringify(want)}`);
-    keys(ch);
-    try {
-      return (await shown) - t;
-    } catch {
-      return Number.POSITIVE_INFINITY;
-    }
-  };
+  /** One key: ms from its write to the chunk that shows it, or Infinity on timeout. */
+  const { echo: echoOnce, clear: clearLine } = echoProbe({ keys, waitScreen, inputHas, inputEmpty });
 
   const idle: number[] = [];
   for (let i = 0; i < 100; i++) {
@@ -136,9 +118,7 @@ try {
     await sleep(15 + (i % 7));
   }
 
-  keys("\x15");
-  typed = "";
-  await waitScreen(() => inputEmpty(), 10_000, "the cleared line");
+  await clearLine();
   const before = await ask("reset");
   const tFlood = performance.now();
   await ask(`flood ${RATE} ${SECONDS}`);

@@ -124,3 +124,42 @@ export function controlClient<T>(file: string): (cmd: string) => Promise<T> {
     });
   };
 }
+
+/** What the benches' keystroke probe needs from the emulated terminal. */
+export interface EchoDeps {
+  keys(s: string): void;
+  /** Resolves with the time (performance.now) the condition held, or rejects after `timeout`. */
+  waitScreen(pred: () => boolean, timeout: number, what: string): Promise<number>;
+  inputHas(s: string): boolean;
+  inputEmpty(): boolean;
+}
+
+/**
+ * Keystroke-to-echo: `echo()` types one letter and resolves with ms from the write to the chunk
+ * that shows it on the input line (Infinity on timeout); the line is cleared every 30 letters, or
+ * by `clear()` between phases.
+ */
+export function echoProbe(d: EchoDeps): { echo(timeout?: number): Promise<number>; clear(): Promise<void> } {
+  const LETTERS = "abcdefghijklmnopqrstuvwxyz";
+  let typed = "";
+  const clear = async () => {
+    d.keys("\x15");
+    typed = "";
+    await d.waitScreen(() => d.inputEmpty(), 10_000, "the cleared line");
+  };
+  const echo = async (timeout = 5000) => {
+    if (typed.length >= 30) await clear();
+    const ch = LETTERS[(typed.length * 7 + 3) % LETTERS.length]!;
+    typed += ch;
+    const want = `› ${typed}`;
+    const t = performance.now();
+    const shown = d.waitScreen(() => d.inputHas(want), timeout, `echo of ${JSON.stringify(want)}`);
+    d.keys(ch);
+    try {
+      return (await shown) - t;
+    } catch {
+      return Number.POSITIVE_INFINITY;
+    }
+  };
+  return { echo, clear };
+}

@@ -35,7 +35,7 @@ import { resolvePaths } from "../src/core/config/paths.js";
 import { HistoryDb } from "../src/core/history/db.js";
 import { prosodyAvailable, startProsody } from "../test/helpers/prosody.js";
 import type { AppConfig, AppStats, StoredRosterItem } from "./tui-shared.js";
-import { controlClient, writeRoster } from "./tui-shared.js";
+import { controlClient, echoProbe, writeRoster } from "./tui-shared.js";
 
 const { Terminal } = headless;
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -256,27 +256,8 @@ try {
   // -------------------------------------------------------------------------------------------
   // keystroke to echo
 
-  const LETTERS = "abcdefghijklmnopqrstuvwxyz";
-  let typed = "";
-  /** One key: resolves with ms from the write to the chunk that shows it, or Infinity on timeout. */
-  const echoOnce = async (timeout = 5000): Promise<number> => {
-    if (typed.length >= 30) {
-      keys("\x15");
-      typed = "";
-      await waitScreen(() => inputEmpty(), 10_000, "the cleared line");
-    }
-    const ch = LETTERS[(typed.length * 7 + 3) % LETTERS.length]!;
-    typed += ch;
-    const want = `› ${typed}`;
-    const t = performance.now();
-    const shown = waitScreen(() => inputHas(want), timeout, `echo of ${JSON.stringify(want)}`);
-    keys(ch);
-    try {
-      return (await shown) - t;
-    } catch {
-      return Number.POSITIVE_INFINITY;
-    }
-  };
+  /** One key: ms from its write to the chunk that shows it, or Infinity on timeout. */
+  const { echo: echoOnce, clear: clearLine } = echoProbe({ keys, waitScreen, inputHas, inputEmpty });
 
   const idle: number[] = [];
   for (let i = 0; i < KEYS; i++) {
@@ -288,9 +269,7 @@ try {
   // -------------------------------------------------------------------------------------------
   // the flood
 
-  keys("\x15");
-  typed = "";
-  await waitScreen(() => inputEmpty(), 10_000, "the cleared line");
+  await clearLine();
   const before = await stats("reset");
   const bytesBefore = termBytes;
   const tFlood = performance.now();
