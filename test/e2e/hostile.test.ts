@@ -260,13 +260,15 @@ run("hostile text from the network in a real terminal", () => {
     const outputLog = path.join(dirs.dir, "terminal-output.bin");
     const cmd = ["node", BIN, "--config-dir", dirs.configDir, "--data-dir", dirs.dataDir, "--log-file", dirs.logFile].map((x) => `'${x}'`).join(" ");
     // CI=true on purpose: chalk would drop colours and attributes for it (the inert placeholders
-    // would look like plain text) and Ink would draw no live frames; bin/jabterm.js hides it from
-    // them when a person is at a terminal.
+    // would look like plain text) and Ink would draw no live frames; jabterm hides it from them
+    // while the interface's code loads (loadInteractive in src/cli/main.ts).
     const presenceMark = mal.events.length;
     const term = await startTerminal(["sh", "-c", `exec env CI=true CONTINUOUS_INTEGRATION=1 ${cmd}`], { columns: 110, rows: 30, clipboard: true, outputLog });
     const close = async () => {
       await term.kill();
       await mal.close();
+      // The hung-up jabterm still drains and writes its history and caches: its lock goes last.
+      await waitFor(() => !fs.existsSync(path.join(dirs.dataDir, "jabterm.lock")), { timeout: 20_000 }).catch(() => undefined);
       fs.rmSync(dirs.dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 });
     };
     try {
