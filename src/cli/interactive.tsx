@@ -7,14 +7,18 @@ import { render } from "ink";
 
 import type { JabtermClient } from "../core/client.js";
 import { EXIT } from "../core/errors.js";
-import { App, type AppHost } from "../ui/app.js";
+import { App, type AppHost, type AppTerminal } from "../ui/app.js";
+import { LineEditor } from "../ui/input/line-editor.js";
+import { Compositor } from "../ui/screen/compositor.js";
+import { attachLineSurface } from "../ui/screen/line-surface.js";
 import { chatTabId, createUiStore } from "../ui/state/ui-store.js";
 import type { CommandResult } from "../core/commands/types.js";
 import { peerOf } from "../core/xmpp/features/chat-send.js";
 import { loadTabs, saveTabs } from "../ui/state/persist.js";
 
-const ENTER = "\x1b[?1049h\x1b[H\x1b[2J";
-const LEAVE = "\x1b[?2004l\x1b[?1000l\x1b[?25h\x1b[?1049l";
+// The window title is pushed on entering and popped on leaving (terminals with a title stack).
+const ENTER = "\x1b[22;0t\x1b[?1049h\x1b[H\x1b[2J";
+const LEAVE = "\x1b[?2004l\x1b[?1000l\x1b[?25h\x1b[?1049l\x1b[23;0t";
 
 export interface InteractiveOptions {
   client: JabtermClient;
@@ -54,6 +58,17 @@ export async function runInteractive(opts: InteractiveOptions): Promise<number> 
   };
 
   enter();
+  // Ink draws the screen above the command line into the compositor, which writes only the rows
+  // that changed; the command line is drawn by the compositor itself, straight from the editor.
+  const screen = new Compositor(stdout);
+  const editor = new LineEditor();
+  const line = attachLineSurface(screen, editor);
+  const terminal: AppTerminal = {
+    editor,
+    setLineView: (view) => line.setView(view),
+    setTitle: (title) => screen.setTitle(title),
+    bell: () => screen.bell(),
+  };
   let resolveExit!: (code: number) => void;
   const exited = new Promise<number>((r) => (resolveExit = r));
   opts.onQuitRequest?.(() => resolveExit(EXIT.ok));
@@ -75,18 +90,15 @@ export async function runInteractive(opts: InteractiveOptions): Promise<number> 
       process.once("SIGCONT", () => {
         enter();
         if (stdin.isTTY) stdin.setRawMode(true);
-        instance.clear();
         host.redraw();
       });
       process.kill(process.pid, "SIGTSTP");
     },
-    redraw: () => {
-      stdout.write("\x1b[H\x1b[2J");
-      instance.rerender(app());
-    },
+    redraw: () => screen.redraw(),
   };
-  const app = () => <App client={client} ui={ui} host={host} exec={opts.exec} version={opts.version} />;
-  const instance = render(app(), { exitOnCtrlC: false, patchConsole: false, maxFps: 60 });
+  const app = () => <App client={client} ui={ui} host={host} exec={opts.exec} version={opts.version} terminal={terminal} />;
+  // Typing never waits for a frame (the command line is drawn apart), so frames can be fewer.
+  const instance = render(app(), { stdout: screen.inkStdout as unknown as NodeJS.WriteStream, stdin, exitOnCtrlC: false, patchConsole: false, maxFps: 30 });
 
   const onSignal = (sig: NodeJS.Signals) => () => resolveExit(sig === "SIGINT" ? EXIT.ok : 128 + (sig === "SIGTERM" ? 15 : 1));
   const handlers = (["SIGTERM", "SIGHUP", "SIGINT"] as const).map((sig) => {
@@ -105,6 +117,8 @@ export async function runInteractive(opts: InteractiveOptions): Promise<number> 
   const code = await exited;
   saveTabs(opts.dataDir, ui.getState().tabs);
   instance.unmount();
+  line.dispose();
+  screen.dispose();
   restore();
   for (const [sig, h] of handlers) process.off(sig, h);
   process.off("uncaughtException", onFatal);

@@ -63,6 +63,10 @@ export function renderManPage(version: string): string {
     ),
     ".PP",
     roff(
+      "The full-screen interface rewrites only the screen rows that change, draws the command line on every key without waiting for a screen update, and sets the window title to jabterm with the number of unread messages (the previous title is restored on exit where the terminal keeps a title stack).",
+    ),
+    ".PP",
+    roff(
       "In headless mode jabterm reads slash commands from standard input, one per line, and writes one JSON object per line to standard output: events such as ready, account, message, message_state, presence, credential, command and exit, each with event and ts (ISO 8601 UTC with milliseconds). See README.md for the event format.",
     ),
     ".PP",

@@ -5,7 +5,7 @@
  * builds stanzas.
  */
 import { Box, Text, useStdout } from "ink";
-import { Profiler, useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore, type ProfilerOnRenderCallback, type ReactNode } from "react";
+import { Profiler, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, useSyncExternalStore, type ProfilerOnRenderCallback, type ReactNode } from "react";
 
 import type { JabtermClient } from "../core/client.js";
 import type { CommandContext } from "../core/commands/context.js";
@@ -29,7 +29,9 @@ import { XmlConsoleView } from "./components/XmlConsoleView.js";
 import { attachConsoleFeed } from "./console-feed.js";
 import { useStoreSelector } from "./hooks/use-store.js";
 import { DEFAULT_FORMATS, type Formats } from "./format.js";
-import { CommandLine, type CommandLineHandle } from "./input/CommandLine.js";
+import { CommandLine } from "./input/CommandLine.js";
+import { LineEditor } from "./input/line-editor.js";
+import type { LineView } from "./screen/line-surface.js";
 import { resolveAction, type Focus } from "./input/keymap.js";
 import type { KeyEvent } from "./input/keys.js";
 import { useKeys, type KeySource } from "./input/use-keys.js";
@@ -45,12 +47,28 @@ export interface AppHost {
   redraw(): void;
 }
 
+/**
+ * The real terminal, when the host draws the command line itself (src/cli/interactive.tsx, through
+ * ui/screen/compositor.ts): keys go into `editor`, which the terminal shows on every change without
+ * a React render; the app's own tree then leaves out the command line.
+ */
+export interface AppTerminal {
+  editor: LineEditor;
+  /** Prompt and focus of the command line. */
+  setLineView(view: LineView): void;
+  /** The window title (our own text only). */
+  setTitle(title: string): void;
+  bell(): void;
+}
+
 export interface AppProps {
   client: JabtermClient;
   ui: UiStore;
   host: AppHost;
   exec?: string[];
   version: string;
+  /** The terminal draws the command line (the interactive host); without it, Ink does. */
+  terminal?: AppTerminal;
   /** Tests: read keys from this stream instead of the terminal. */
   keySource?: KeySource;
   /** Tests, profiling: React Profiler callback around the panes ("roster", "main", "tabs"). */
@@ -128,15 +146,24 @@ function roomSignature(state: State, tabs: readonly Tab[]): string {
   return out;
 }
 
+/** Unread messages over every conversation of every account. */
+function totalUnread(state: State): number {
+  let n = 0;
+  for (const a of Object.values(state.accounts)) for (const c of Object.values(a.conversations)) n += c.unread;
+  return n;
+}
+
 /** Below this width a room tab has no occupant pane. */
 export const MIN_OCCUPANT_COLUMNS = 60;
 
-export function App({ client, ui, host, exec = [], version, keySource, profiler }: AppProps) {
+export function App({ client, ui, host, exec = [], version, keySource, profiler, terminal }: AppProps) {
   const state: UiState = useSyncExternalStore(ui.subscribe, ui.getState, ui.getState);
   const { columns, rows } = useTerminalSize();
   const accounts = useAccounts(client);
   const registry = useMemo(() => createRegistry(client), [client]);
-  const cmd = useRef<CommandLineHandle>(null);
+  const ownEditor = useRef<LineEditor>(undefined);
+  if (!terminal && !ownEditor.current) ownEditor.current = new LineEditor();
+  const editor = terminal?.editor ?? ownEditor.current!;
   const [flash, setFlash] = useState<string | undefined>();
   const [formats, setFormats] = useState<Formats>(() => readFormats(client));
   const [hideJoins, setHideJoins] = useState(() => readHideJoins(client));
@@ -194,7 +221,7 @@ export function App({ client, ui, host, exec = [], version, keySource, profiler 
           const message = (err as Error).message;
           ui.dispatch({ type: "console", text: message, level: "error" });
           setFlash(message.split("\n")[0]);
-          if (!cmd.current?.getState().text) cmd.current?.dispatchAction({ type: "insert", text: line } as never);
+          if (!editor.getState().text) editor.dispatchAction({ type: "insert", text: line } as never);
           return;
         }
         ui.dispatch({ type: "scroll", id: current.id, delta: "bottom" });
@@ -211,7 +238,7 @@ export function App({ client, ui, host, exec = [], version, keySource, profiler 
       for (const l of r.output) ui.dispatch({ type: "console", text: l, level: "output", remote: true, singleLine: true });
       if (!r.ok && r.error) ui.dispatch({ type: "console", text: r.error.text, level: "error", remote: true });
       // A message refused by the encryption policy (/msg, /me, /correct): the text comes back.
-      if (!r.ok && r.error?.code === "crypto" && r.error.refused === true && !cmd.current?.getState().text) cmd.current?.dispatchAction({ type: "insert", text: line } as never);
+      if (!r.ok && r.error?.code === "crypto" && r.error.refused === true && !editor.getState().text) editor.dispatchAction({ type: "insert", text: line } as never);
       setFlash(!r.ok ? r.error?.text.split("\n")[0] : r.output[r.output.length - 1]);
       const res = r.result;
       if (res?.type === "quit") host.quit(res.code);
@@ -235,7 +262,7 @@ export function App({ client, ui, host, exec = [], version, keySource, profiler 
         else ui.dispatch({ type: "close", id: tabs[index]!.id });
       }
     },
-    [client, ctx, host, ui],
+    [client, ctx, host, ui, editor],
   );
 
   useEffect(() => {
@@ -354,16 +381,16 @@ export function App({ client, ui, host, exec = [], version, keySource, profiler 
           return ui.dispatch({ type: "expand", key: rosterKey(row.account, row.jid), on: action.type === "roster-toggle" ? undefined : action.type === "roster-expand" });
         }
         case "quit-ask": {
-          const text = cmd.current?.getState().text ?? "";
-          if (text && focus === "input") return cmd.current?.dispatchAction({ type: "clear" } as never);
+          const text = editor.getState().text;
+          if (text && focus === "input") return editor.dispatchAction({ type: "clear" } as never);
           if (s.confirmQuit) return host.quit();
           return ui.dispatch({ type: "confirmQuit", on: true });
         }
         default:
-          if (focus === "input" && cmd.current) cmd.current.dispatchAction(action as never);
+          if (focus === "input") editor.dispatchAction(action as never);
       }
     },
-    [client, host, rows, ui, rosterModel],
+    [client, host, rows, ui, rosterModel, editor],
   );
 
   const onKey = useCallback(
@@ -388,10 +415,10 @@ export function App({ client, ui, host, exec = [], version, keySource, profiler 
       }
       const action = resolveAction(ev, "input");
       if (action?.type !== "quit-ask" && s.confirmQuit) ui.dispatch({ type: "confirmQuit", on: false });
-      if (cmd.current?.dispatchKey(ev)) return;
+      if (editor.dispatchKey(ev)) return;
       onAction(action, "input");
     },
-    [client, ui, onAction],
+    [client, ui, onAction, editor],
   );
   useKeys(onKey, keySource ? { stdin: keySource } : {});
 
@@ -414,13 +441,14 @@ export function App({ client, ui, host, exec = [], version, keySource, profiler 
       } catch {
         // settings unreadable: ring anyway
       }
-      stdout.write("\x07");
+      if (terminal) terminal.bell();
+      else stdout.write("\x07");
     };
     client.on("event", onEvent);
     return () => {
       client.off("event", onEvent);
     };
-  }, [client, stdout]);
+  }, [client, stdout, terminal]);
 
   // Room tabs (marked in the tab bar) and their highlight counts.
   const selectRooms = useCallback((st: State) => roomSignature(st, state.tabs), [state.tabs]);
@@ -448,7 +476,8 @@ export function App({ client, ui, host, exec = [], version, keySource, profiler 
   const rosterWidth = showRoster ? Math.max(10, Math.min(state.rosterWidth, Math.floor(columns / 2))) : 0;
   const mainWidth = columns - rosterWidth;
   const viewWidth = mainWidth - (showRoster ? 1 : 0);
-  const mainRows = Math.max(3, rows - 3);
+  // Tab bar, status line and (unless the terminal draws it) the command line around the main area.
+  const mainRows = Math.max(3, rows - (terminal ? 2 : 3));
   const scroll = state.scroll[tab.id] ?? 0;
   const acct = tab.kind !== "console" ? accounts.find((a) => a.account === tab.account) : undefined;
   const tabId = tab.id;
@@ -486,6 +515,22 @@ export function App({ client, ui, host, exec = [], version, keySource, profiler 
     ) : (
       node
     );
+
+  // The command line: keys go to the editor; the terminal (or, without one, Ink) draws it.
+  const onSubmit = useCallback((line: string) => void runLine(line), [runLine]);
+  const prompt = tab.kind === "chat" ? "› " : "/ ";
+  useLayoutEffect(() => {
+    editor.configure({ onSubmit, complete, historyKey: tab.id });
+  }, [editor, onSubmit, complete, tab.id]);
+  useLayoutEffect(() => {
+    terminal?.setLineView({ prompt, focused: !rosterFocused });
+  }, [terminal, prompt, rosterFocused]);
+
+  // The window title counts unread messages (our own text only).
+  const unreadTotal = useStoreSelector(client.store, totalUnread);
+  useEffect(() => {
+    terminal?.setTitle(unreadTotal > 0 ? `jabterm (${unreadTotal})` : "jabterm");
+  }, [terminal, unreadTotal]);
 
   const isRoomTab = tab.kind === "chat" && roomTabs[tab.id] !== undefined;
   const occupantWidth = isRoomTab && viewWidth >= MIN_OCCUPANT_COLUMNS ? Math.max(12, Math.min(22, Math.floor(viewWidth / 5))) : 0;
@@ -543,7 +588,7 @@ export function App({ client, ui, host, exec = [], version, keySource, profiler 
       ) : (
         <StatusLine client={client} width={columns} account={statusAccount} peer={tab.kind === "chat" ? tab.peer : undefined} text={flash ?? hint} />
       )}
-      <CommandLine ref={cmd} onSubmit={(line) => void runLine(line)} complete={complete} historyKey={tab.id} prompt={tab.kind === "chat" ? "› " : "/ "} width={columns} focused={!rosterFocused} />
+      {terminal ? null : <CommandLine editor={editor} onSubmit={onSubmit} complete={complete} historyKey={tab.id} prompt={prompt} width={columns} focused={!rosterFocused} />}
     </Box>
   );
 }

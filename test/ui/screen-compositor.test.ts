@@ -1,0 +1,169 @@
+/**
+ * The compositor between Ink and the terminal: frames become row updates, the command line is
+ * drawn at once from the editor, and nothing but SGR (and the modes a component may switch)
+ * passes from a frame to the terminal.
+ */
+import { EventEmitter } from "node:events";
+
+import { Box, render, Text } from "ink";
+import { createElement as h, useState, type ReactElement } from "react";
+import { afterEach, describe, expect, test } from "vitest";
+
+import { LineEditor } from "../../src/ui/input/line-editor.js";
+import { Compositor, parseFrame } from "../../src/ui/screen/compositor.js";
+import { attachLineSurface, commandLineRows } from "../../src/ui/screen/line-surface.js";
+import { waitFor } from "../helpers/wait-for.js";
+
+class FakeTerminal extends EventEmitter {
+  columns = 40;
+  rows = 10;
+  written = "";
+  write(chunk: string): boolean {
+    this.written += chunk;
+    return true;
+  }
+  take(): string {
+    const w = this.written;
+    this.written = "";
+    return w;
+  }
+  resize(columns: number, rows: number): void {
+    this.columns = columns;
+    this.rows = rows;
+    this.emit("resize");
+  }
+}
+
+/** The rows a write addressed ("\x1b[<row>;1H"), 1-based. */
+const rowsWritten = (w: string): number[] => [...w.matchAll(/\x1b\[(\d+);1H/g)].map((m) => Number(m[1]));
+
+describe("parseFrame", () => {
+  test("keeps the lines and their SGR, drops every other sequence", () => {
+    const f = parseFrame("\x1b[2J\x1b[3J\x1b[H\x1b[31mred\x1b[39m\nplain\x1b]0;title\x07\n\x1b[5Aup\x1bc\n");
+    expect(f.lines).toEqual(["\x1b[31mred\x1b[39m", "plain", "up"]);
+    expect(f.bells).toBe(0);
+    expect(f.modes).toBe("");
+  });
+  test("a cursor or mode write is not a frame; bracketed paste and synchronized output pass", () => {
+    expect(parseFrame("\x1b[?25l").lines).toBeUndefined();
+    const f = parseFrame("\x1b[?2004h\x1b[?1049l\x1b[?2026h");
+    expect(f.lines).toBeUndefined();
+    expect(f.modes).toBe("\x1b[?2004h\x1b[?2026h");
+  });
+  test("a bell is counted and passed on, not drawn", () => {
+    const f = parseFrame("\x07");
+    expect(f).toEqual({ lines: undefined, bells: 1, modes: "" });
+  });
+});
+
+describe("Compositor", () => {
+  test("a frame writes only the rows that changed, each addressed absolutely", () => {
+    const term = new FakeTerminal();
+    const c = new Compositor(term);
+    c.setBottom(["> "]);
+    expect(c.inkStdout.rows).toBe(9);
+    term.take();
+    c.inkStdout.write(["a", "b", "c"].join("\n"));
+    // The first frame paints the whole region (rows it leaves out are blanked).
+    expect(rowsWritten(term.take())).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    c.inkStdout.write("\x1b[2J\x1b[H" + ["a", "B", "c"].join("\n"));
+    const w = term.take();
+    expect(rowsWritten(w)).toEqual([2]);
+    expect(w).toContain("B");
+    expect(w).not.toContain("\x1b[2J");
+    expect(c.stats.frames).toBe(2);
+  });
+
+  test("the bottom region is drawn at once; a taller one shrinks Ink's region and tells Ink", () => {
+    const term = new FakeTerminal();
+    const c = new Compositor(term);
+    c.setBottom(["> a"]);
+    expect(rowsWritten(term.take())).toEqual([10]);
+    let resized = 0;
+    c.inkStdout.on("resize", () => resized++);
+    c.setBottom(["> a", "  b"]);
+    expect(resized).toBe(1);
+    expect(c.inkStdout.rows).toBe(8);
+    expect(rowsWritten(term.take())).toEqual([9, 10]);
+    c.setBottom(["> a", "  c"]);
+    expect(rowsWritten(term.take())).toEqual([10]);
+    expect(resized).toBe(1);
+  });
+
+  test("redraw repaints every row; a terminal resize clears, re-lays the bottom and resizes Ink", () => {
+    const term = new FakeTerminal();
+    const c = new Compositor(term);
+    c.setBottom(["> "]);
+    c.inkStdout.write("x\ny");
+    term.take();
+    c.redraw();
+    expect(rowsWritten(term.take())).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    let relaid = 0;
+    c.onResize(() => {
+      relaid++;
+      c.setBottom(["> "]);
+    });
+    let inkResized = 0;
+    c.inkStdout.on("resize", () => inkResized++);
+    term.resize(30, 6);
+    const w = term.take();
+    expect(w).toContain("\x1b[2J");
+    expect(relaid).toBe(1);
+    expect(inkResized).toBe(1);
+    expect(c.inkStdout.columns).toBe(30);
+    expect(c.inkStdout.rows).toBe(5);
+  });
+
+  test("the title is our text with control characters removed; it comes back after a redraw", () => {
+    const term = new FakeTerminal();
+    const c = new Compositor(term);
+    c.setTitle("jabterm (3)\x1b]0;x\x07");
+    expect(term.take()).toContain("\x1b]2;jabterm (3)]0;x\x07");
+    c.redraw();
+    expect(term.take()).toContain("\x1b]2;jabterm (3)]0;x\x07");
+  });
+});
+
+describe("the command line on the terminal", () => {
+  test("rows: the prompt, the text, the cursor cell in reverse video (plain when unfocused)", () => {
+    expect(commandLineRows("hi", 1, { prompt: "> ", focused: true }, 20, { left: 0, top: 0 }).rows).toEqual(["> h\x1b[7mi\x1b[27m"]);
+    expect(commandLineRows("hi", 2, { prompt: "> ", focused: false }, 20, { left: 0, top: 0 }).rows).toEqual(["> hi "]);
+    expect(commandLineRows("a\nb", 3, { prompt: "> ", focused: true }, 20, { left: 0, top: 0 }).rows).toHaveLength(2);
+  });
+
+  test("every edit is on the terminal before dispatch returns, as one row", () => {
+    const term = new FakeTerminal();
+    const c = new Compositor(term);
+    const editor = new LineEditor();
+    attachLineSurface(c, editor, { prompt: "› ", focused: true });
+    term.take();
+    editor.dispatchAction({ type: "insert", text: "x" });
+    const w = term.take();
+    expect(rowsWritten(w)).toEqual([10]);
+    expect(w).toContain("› x\x1b[7m \x1b[27m");
+  });
+});
+
+describe("Ink through the compositor", () => {
+  let unmount: (() => void) | undefined;
+  afterEach(() => unmount?.());
+
+  test("a state change in one row repaints that row only", async () => {
+    const term = new FakeTerminal();
+    const c = new Compositor(term);
+    c.setBottom(["> "]);
+    let bump: () => void = () => undefined;
+    function Screen(): ReactElement {
+      const [n, setN] = useState(0);
+      bump = () => setN((x) => x + 1);
+      return h(Box, { flexDirection: "column", height: c.inkStdout.rows }, h(Text, null, "tab bar"), h(Text, null, `count ${n}`), h(Text, null, "status"));
+    }
+    const inst = render(h(Screen), { stdout: c.inkStdout as unknown as NodeJS.WriteStream, stdin: new EventEmitter() as unknown as NodeJS.ReadStream, patchConsole: false, exitOnCtrlC: false, maxFps: 1000 });
+    unmount = () => inst.unmount();
+    await waitFor(() => term.written.includes("count 0"));
+    term.take();
+    bump();
+    await waitFor(() => term.written.includes("count 1"));
+    expect(rowsWritten(term.take())).toEqual([2]);
+  });
+});
