@@ -282,15 +282,31 @@ function parseOrThrow(input: string): Jid {
   }
 }
 
+/**
+ * Valid JIDs seen lately, parsed (frozen: shared by every caller). A flood of messages from one
+ * peer parses the same few JIDs thousands of times; PRECIS enforcement is not cheap.
+ */
+const PARSED = new Map<string, Jid>();
+const PARSED_MAX = 4096;
+
+function parseCached(input: string): Jid {
+  const hit = PARSED.get(input);
+  if (hit) return hit;
+  const j = Object.freeze(parseOrThrow(input));
+  if (PARSED.size >= PARSED_MAX) PARSED.clear();
+  PARSED.set(input, j);
+  return j;
+}
+
 /** Parse and canonicalise a JID. Throws UsageError naming the problem. */
 export function parseJid(input: string): Jid {
-  return parseOrThrow(input);
+  return parseCached(input);
 }
 
 /** Like parseJid, but returns null for invalid input. */
 export function tryParseJid(input: string): Jid | null {
   try {
-    return parseOrThrow(input);
+    return parseCached(input);
   } catch (err) {
     if (err instanceof UsageError) return null;
     throw err;
@@ -305,8 +321,8 @@ function format(j: Jid, withResource: boolean): string {
 
 /** Canonicalise a string or a (possibly hand-built) Jid object. */
 function coerce(j: Jid | string): Jid {
-  if (typeof j === "string") return parseOrThrow(j);
-  return parseOrThrow(format(j, true));
+  if (typeof j === "string") return parseCached(j);
+  return parseCached(format(j, true));
 }
 
 /** `local@domain` (or `domain`), canonical. */
@@ -326,7 +342,7 @@ export function jidToString(j: Jid | string): string {
 
 /** The canonical string form of a JID given as text. Throws UsageError on invalid input. */
 export function normalizeJid(input: string): string {
-  return format(parseOrThrow(input), true);
+  return format(parseCached(input), true);
 }
 
 /** Same account/contact (resources ignored). Invalid JIDs are never equal to anything. */

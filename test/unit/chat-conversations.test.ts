@@ -93,6 +93,31 @@ describe("conversations: messages", () => {
     expect(c.unread).toBe(MAX_MESSAGES + 5);
   });
 
+  it("duplicates are found through appends, drops off the front and in-place changes (the id index)", () => {
+    let s: Slice = {};
+    const sent: ChatMessage[] = [];
+    for (let i = 0; i < MAX_MESSAGES + 5; i++) {
+      const m = msgIn({ id: `x${i}`, stanzaId: `sid${i}` });
+      sent.push(m);
+      s = conversationsReducer(s, add(m));
+      // Asked between appends, as the reducer does: the index follows each new array.
+      expect(isDuplicate(s[BOB], m)).toBe(true);
+    }
+    const last = sent.at(-1)!;
+    expect(isDuplicate(s[BOB], { ...last })).toBe(true);
+    expect(isDuplicate(s[BOB], { ...sent[MAX_MESSAGES + 5 - 3]!, id: "other" })).toBe(true); // same archive id
+    expect(isDuplicate(s[BOB], { ...sent[2]! })).toBe(false); // dropped off the front: no longer there
+    expect(isDuplicate(s[BOB], msgIn())).toBe(false);
+    // An in-place change (a correction) makes a new array: its index is built afresh.
+    const before = s;
+    s = conversationsReducer(s, { type: "conversations/correct", account: A, peer: BOB, id: last.id, body: "fixed" });
+    expect(isDuplicate(s[BOB], { ...last, body: "fixed" })).toBe(true);
+    expect(isDuplicate(s[BOB], { ...last })).toBe(true); // an earlier version of it
+    // The previous state still answers correctly (its index is rebuilt when asked).
+    expect(isDuplicate(before[BOB], { ...last, body: "fixed", stanzaId: undefined })).toBe(false);
+    expect(isDuplicate(before[BOB], { ...sent[10]!, stanzaId: undefined })).toBe(true);
+  });
+
   it("a sent carbon (we answered from another device) clears unread", () => {
     const s = run([add(msgIn()), add(msgIn()), add(msgOut({ carbon: "sent", from: "me@example.org/phone" }))]);
     expect(s[BOB]!.unread).toBe(0);

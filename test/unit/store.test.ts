@@ -43,3 +43,29 @@ test("a frame store tells at once after a quiet spell, then at most once per fra
   expect(told).toHaveLength(2);
   expect(told[1]! - told[0]!).toBeGreaterThanOrEqual(45);
 });
+
+test("a frame store spaces frames busyFactor times what telling cost while rendering is expensive", async () => {
+  const store = createStore(undefined, { notify: "frame", frameMs: 10, busyFactor: 4, maxFrameMs: 1000 });
+  const told: number[] = [];
+  // A subscriber whose "render" takes ~30 ms (a busy wait: the cost is what is being measured).
+  store.subscribe(() => {
+    told.push(performance.now());
+    const end = performance.now() + 30;
+    while (performance.now() < end);
+  });
+  const next = () =>
+    new Promise<void>((resolve) => {
+      const off = store.subscribe(() => {
+        off();
+        resolve();
+      });
+    });
+  store.dispatch({ type: "account/reset", account: "a" });
+  await next();
+  await new Promise((r) => setImmediate(r)); // the next change comes in a later turn, as from a socket
+  store.dispatch({ type: "account/reset", account: "b" });
+  await next();
+  // 4 x ~30 ms between the starts of the two frames, not frameMs (10 ms).
+  expect(told[1]! - told[0]!).toBeGreaterThanOrEqual(110);
+  expect(told[1]! - told[0]!).toBeLessThan(1000);
+});

@@ -63,6 +63,15 @@ export interface StoreOptions {
   notify?: "sync" | "coalesce" | "frame";
   /** "frame" mode: the shortest interval between two notifications, ms (default 33: 30 per second). */
   frameMs?: number;
+  /**
+   * "frame" mode: while telling the subscribers (rendering, for the interface) costs more than
+   * frameMs / busyFactor, frames are spaced busyFactor times that cost apart (at most maxFrameMs):
+   * a flood gets fewer, fuller frames and rendering keeps at most about 1/busyFactor of the CPU.
+   * Default 4; 0 turns it off.
+   */
+  busyFactor?: number;
+  /** "frame" mode: the longest interval the busy spacing may reach, ms (default 250). */
+  maxFrameMs?: number;
 }
 
 export function createStore(initial: State = { accounts: {} }, opts: StoreOptions = {}): Store {
@@ -70,18 +79,25 @@ export function createStore(initial: State = { accounts: {} }, opts: StoreOption
   const listeners = new Set<() => void>();
   let scheduled = false;
   let lastTold = -Infinity;
+  const frameMs = opts.frameMs ?? 33;
+  const busyFactor = opts.busyFactor ?? 4;
+  const maxFrameMs = opts.maxFrameMs ?? 250;
+  /** The current spacing of frames (frame mode). */
+  let interval = frameMs;
   const tell = () => {
     scheduled = false;
-    lastTold = performance.now();
+    const t0 = performance.now();
+    lastTold = t0;
     for (const l of [...listeners]) l();
+    // What telling cost, renders that subscribers scheduled as microtasks (React) included.
+    if (opts.notify === "frame" && busyFactor > 0) queueMicrotask(() => (interval = Math.min(maxFrameMs, Math.max(frameMs, (performance.now() - t0) * busyFactor))));
   };
-  const frameMs = opts.frameMs ?? 33;
   const notify =
     opts.notify === "coalesce" || opts.notify === "frame"
       ? () => {
           if (scheduled) return;
           scheduled = true;
-          const wait = opts.notify === "frame" ? lastTold + frameMs - performance.now() : 0;
+          const wait = opts.notify === "frame" ? lastTold + interval - performance.now() : 0;
           if (wait > 0) setTimeout(tell, wait);
           else setImmediate(tell);
         }

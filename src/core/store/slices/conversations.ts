@@ -67,6 +67,10 @@ function isConversationsAction(a: { type: string }): a is ConversationsAction {
  */
 export function isDuplicate(conv: Conversation | undefined, m: ChatMessage): boolean {
   if (!conv) return false;
+  // The index answers the common case (an id never seen) without a scan of the conversation.
+  const ix = idIndex(conv.messages);
+  if (m.stanzaId && ix.stanzaIds.has(m.stanzaId)) return true;
+  if (!ix.ids.has(m.id)) return false;
   for (let i = conv.messages.length - 1; i >= 0; i--) {
     const x = conv.messages[i]!;
     if (m.stanzaId && x.stanzaId === m.stanzaId) return true;
@@ -74,6 +78,36 @@ export function isDuplicate(conv: Conversation | undefined, m: ChatMessage): boo
     if (x.id === m.id && x.direction === m.direction && (m.type === "groupchat" ? x.from === m.from : sameBareJid(x.from, m.from)) && (x.body === m.body || x.corrections?.includes(m.body))) return true;
   }
   return false;
+}
+
+/**
+ * Which ids and archive ids a conversation's messages carry (counts), per messages array. An
+ * append hands the index on to the new array (and the old array loses it: were it asked again, it
+ * would be rebuilt); any other change builds a new one when next asked.
+ */
+interface IdIndex {
+  ids: Map<string, number>;
+  stanzaIds: Map<string, number>;
+}
+const ID_INDEX = new WeakMap<readonly ChatMessage[], IdIndex>();
+const bump = (map: Map<string, number>, key: string | undefined, by: 1 | -1): void => {
+  if (key === undefined) return;
+  const n = (map.get(key) ?? 0) + by;
+  if (n > 0) map.set(key, n);
+  else map.delete(key);
+};
+function indexAdd(ix: IdIndex, m: ChatMessage, by: 1 | -1): void {
+  bump(ix.ids, m.id, by);
+  bump(ix.stanzaIds, m.stanzaId, by);
+}
+function idIndex(messages: readonly ChatMessage[]): IdIndex {
+  let ix = ID_INDEX.get(messages);
+  if (!ix) {
+    ix = { ids: new Map(), stanzaIds: new Map() };
+    for (const m of messages) indexAdd(ix, m, 1);
+    ID_INDEX.set(messages, ix);
+  }
+  return ix;
 }
 
 /** When a message was written: its delay stamp when it has one (archive, offline storage). */
@@ -205,7 +239,14 @@ function withoutLock(conv: Conversation): Conversation {
 function addMessage(conv: Conversation, m: ChatMessage, chatState: ChatStateValue | undefined): Conversation {
   const at = insertionIndex(conv.messages, m);
   const messages = at === conv.messages.length ? [...conv.messages, m] : [...conv.messages.slice(0, at), m, ...conv.messages.slice(at)];
-  if (messages.length > MAX_MESSAGES) messages.splice(0, messages.length - MAX_MESSAGES);
+  const dropped = messages.length > MAX_MESSAGES ? messages.splice(0, messages.length - MAX_MESSAGES) : [];
+  const ix = ID_INDEX.get(conv.messages);
+  if (ix) {
+    ID_INDEX.delete(conv.messages);
+    indexAdd(ix, m, 1);
+    for (const d of dropped) indexAdd(ix, d, -1);
+    ID_INDEX.set(messages, ix);
+  }
   let next: Conversation = { ...conv, messages };
   if (m.direction === "in" && m.type !== "error" && !m.notice) next.unread = conv.unread + 1;
   // Another device of ours answered: the conversation was read there.
