@@ -431,16 +431,22 @@ export function App({ client, ui, host, exec = [], version, keySource, profiler,
     client.history.loadOlder(tab.account, tab.peer, 50, { archive: false }).catch((err: Error) => client.log.warn(`history: ${err.message}`));
   }, [historyTab]); // eslint-disable-line react-hooks/exhaustive-deps
 
-  // A highlight rings the terminal bell (heard over SSH too), unless muc_bell is off.
+  // A chat message (chat_bell) or a highlight (muc_bell) rings the terminal bell, heard over SSH
+  // too: at most once a second (a flood rings once), never for what an archive catch-up brings.
   const { stdout } = useStdout();
+  const lastBell = useRef(-Infinity);
   useEffect(() => {
-    const onEvent = (e: { event: string }) => {
-      if (e.event !== "highlight") return;
+    const onEvent = (e: { event: string; direction?: string; type?: string; archived?: boolean }) => {
+      const key = e.event === "highlight" ? "muc_bell" : e.event === "message" && e.direction === "in" && (e.type === "chat" || e.type === "normal") && !e.archived ? "chat_bell" : undefined;
+      if (!key) return;
+      const now = performance.now();
+      if (now - lastBell.current < 1000) return;
       try {
-        if (!client.settings().muc_bell) return;
+        if (!client.settings()[key]) return;
       } catch {
         // settings unreadable: ring anyway
       }
+      lastBell.current = now;
       if (terminal) terminal.bell();
       else stdout.write("\x07");
     };

@@ -20,7 +20,7 @@ import { render } from "ink-testing-library";
 import type { ProfilerOnRenderCallback } from "react";
 
 import type { Store } from "../../src/core/store/store.js";
-import { App, type AppHost } from "../../src/ui/app.js";
+import { App, type AppHost, type AppTerminal } from "../../src/ui/app.js";
 import { loadTabs } from "../../src/ui/state/persist.js";
 import { createUiStore, type Tab, type UiStore } from "../../src/ui/state/ui-store.js";
 import { tempClient, type TestAccount } from "../helpers/engine.js";
@@ -58,6 +58,8 @@ export interface RenderAppOptions {
   columns?: number;
   rows?: number;
   profiler?: ProfilerOnRenderCallback;
+  /** The real terminal's part (the interactive host's): the command line is then left out of the frames. */
+  terminal?: AppTerminal;
 }
 
 export interface RecordingHost extends AppHost {
@@ -87,7 +89,7 @@ export async function renderApp(opts: RenderAppOptions = {}) {
     },
   };
   const keys = new EventEmitter();
-  const r = render(<App client={t.client} ui={ui} host={host} version="0.0.0-test" keySource={keys} profiler={opts.profiler} />);
+  const r = render(<App client={t.client} ui={ui} host={host} version="0.0.0-test" keySource={keys} profiler={opts.profiler} terminal={opts.terminal} />);
 
   let columns = 100;
   let rows = 24;

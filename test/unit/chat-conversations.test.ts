@@ -110,7 +110,7 @@ describe("conversations: messages", () => {
     expect(isDuplicate(s[BOB], msgIn())).toBe(false);
     // An in-place change (a correction) makes a new array: its index is built afresh.
     const before = s;
-    s = conversationsReducer(s, { type: "conversations/correct", account: A, peer: BOB, id: last.id, body: "fixed" });
+    s = run([{ type: "conversations/correct", account: A, peer: BOB, id: last.id, body: "fixed" }], s);
     expect(isDuplicate(s[BOB], { ...last, body: "fixed" })).toBe(true);
     expect(isDuplicate(s[BOB], { ...last })).toBe(true); // an earlier version of it
     // The previous state still answers correctly (its index is rebuilt when asked).

@@ -473,6 +473,12 @@ export const SETTINGS = [
     description: "Show the lines for occupants joining and leaving rooms (the interface; nick changes, kicks and topics always show).",
   },
   {
+    key: "chat_bell",
+    type: "boolean",
+    default: true,
+    description: "Ring the terminal bell when a chat message arrives (the interface; heard over SSH too; not for archive catch-up; at most once a second).",
+  },
+  {
     key: "muc_bell",
     type: "boolean",
     default: true,
@@ -557,6 +563,7 @@ export interface Settings {
   mam: boolean;
   muc_notify?: string;
   muc_show_joins: boolean;
+  chat_bell: boolean;
   muc_bell: boolean;
   muc_self_ping: number;
 }
