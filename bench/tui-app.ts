@@ -53,8 +53,10 @@ process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
   return rawWrite(chunk, ...rest);
 }) as typeof process.stdout.write;
 
-// As bin/jabterm.js does: React's production build unless asked otherwise (before React loads).
+// As bin/jabterm.js does: React's production build unless asked otherwise (before React loads),
+// and the garbage collector's settings (src/cli/runtime.ts).
 process.env.NODE_ENV ??= "production";
+(await load<typeof import("../src/cli/runtime.js")>("cli/runtime.js")).tuneRuntime();
 const [{ runInteractive }, { createClient }, { ConfigStore }, { resolvePaths, ensurePrivateDir }, { createLogger }] = await Promise.all([
   load<typeof import("../src/cli/interactive.js")>("cli/interactive.js"),
   load<typeof import("../src/core/client.js")>("core/client.js"),
