@@ -5,16 +5,22 @@
  * `jabterm` (src/cli/interactive.tsx), opening that conversation with `--exec`-style "/chat". Bench-only instrumentation, none of it in src/:
  * - process.stdout.write is counted (calls and bytes: what Ink writes);
  * - a control socket answers "stats" (CPU, memory, event-loop delay, store and flood counts) and
- *   "reset" (restarts the event-loop delay histogram).
+ *   "reset" (restarts the event-loop delay histogram), "heapsnapshot <file>" (writes a V8 heap
+ *   snapshot there; bench/tui.ts sends it when HEAPSNAP is set) and, with `heapProfile` set,
+ *   "heapprofile <file>" (writes V8's sampling heap profile since the start or the last one there,
+ *   and starts another; bench/tui.ts sends it when HEAPPROFILE is set).
  *
  * bench/tui.ts transpiles this file alone and runs it with plain node (no loader, so start-up is
  * the real binary's): it imports nothing at run time but node built-ins and, by path, the built
  * code in dist/.
  */
+import fs from "node:fs";
+import { Session } from "node:inspector";
 import net from "node:net";
 import path from "node:path";
-import { monitorEventLoopDelay, performance } from "node:perf_hooks";
+import { constants as perfConstants, monitorEventLoopDelay, performance, PerformanceObserver } from "node:perf_hooks";
 import { pathToFileURL } from "node:url";
+import v8 from "node:v8";
 
 import type { AppConfig, AppStats } from "./tui-shared.js";
 
@@ -22,6 +28,18 @@ const cfg = JSON.parse(process.env.JABTERM_BENCH ?? "null") as AppConfig | null;
 if (!cfg) {
   process.stderr.write("tui-app: run me through npm run bench (JABTERM_BENCH is not set)\n");
   process.exit(2);
+}
+// The sampling heap profiler, from the start. It keeps the samples of objects still alive and of
+// those a full collection freed (garbage that was promoted to the old space, plus whatever young
+// garbage a full collection happened to sweep), and drops those a scavenge freed: short-lived
+// garbage never costs old-space memory.
+const inspector = cfg.heapProfile ? new Session() : undefined;
+const post = (method: string, params?: object) =>
+  new Promise<unknown>((resolve, reject) => inspector!.post(method, params, (err, res) => (err ? reject(err) : resolve(res))));
+const startSampling = () => post("HeapProfiler.startSampling", { samplingInterval: 8192, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: false });
+if (inspector) {
+  inspector.connect();
+  await startSampling();
 }
 const load = <T>(rel: string): Promise<T> => import(pathToFileURL(path.join(cfg.dist, rel)).href) as Promise<T>;
 
@@ -35,8 +53,10 @@ process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
   return rawWrite(chunk, ...rest);
 }) as typeof process.stdout.write;
 
-// As bin/jabterm.js does: React's production build unless asked otherwise (before React loads).
+// As bin/jabterm.js does: React's production build unless asked otherwise (before React loads),
+// and the garbage collector's settings (src/cli/runtime.ts).
 process.env.NODE_ENV ??= "production";
+(await load<typeof import("../src/cli/runtime.js")>("cli/runtime.js")).tuneRuntime();
 const [{ runInteractive }, { createClient }, { ConfigStore }, { resolvePaths, ensurePrivateDir }, { createLogger }] = await Promise.all([
   load<typeof import("../src/cli/interactive.js")>("cli/interactive.js"),
   load<typeof import("../src/core/client.js")>("core/client.js"),
@@ -93,8 +113,31 @@ store.dispatch = (action) => {
 
 // -- control socket -----------------------------------------------------------------------------
 
+// Garbage collections: how many of each kind and how long they took.
+const gc = { minor: 0, major: 0, incremental: 0, weak: 0, ms: 0 };
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) {
+    const kind = (e as { detail?: { kind?: number } }).detail?.kind;
+    gc.ms += e.duration;
+    if (kind === perfConstants.NODE_PERFORMANCE_GC_MINOR) gc.minor++;
+    else if (kind === perfConstants.NODE_PERFORMANCE_GC_MAJOR) gc.major++;
+    else if (kind === perfConstants.NODE_PERFORMANCE_GC_INCREMENTAL) gc.incremental++;
+    else gc.weak++;
+  }
+}).observe({ entryTypes: ["gc"] });
+
 const loop = monitorEventLoopDelay({ resolution: 1 });
 loop.enable();
+/** RssAnon, RssFile and RssShmem from /proc/self/status (bytes), where there is one. */
+function rssKinds(): Record<string, number> {
+  try {
+    const out: Record<string, number> = {};
+    for (const m of fs.readFileSync("/proc/self/status", "utf8").matchAll(/^(Rss\w+):\s+(\d+) kB/gm)) out[m[1]!] = Number(m[2]) * 1024;
+    return out;
+  } catch {
+    return {};
+  }
+}
 function stats(): AppStats {
   const slice = client.store.getState().accounts[cfg!.account];
   const conv = slice?.conversations[cfg!.peer];
@@ -104,7 +147,10 @@ function stats(): AppStats {
     cpu: process.cpuUsage(),
     maxRss: process.resourceUsage().maxRSS * 1024,
     rss: process.memoryUsage.rss(),
-    heapUsed: process.memoryUsage().heapUsed,
+    ...(({ heapUsed, heapTotal, external, arrayBuffers }) => ({ heapUsed, heapTotal, external, arrayBuffers }))(process.memoryUsage()),
+    heapPhysical: Object.fromEntries(v8.getHeapSpaceStatistics().map((sp) => [sp.space_name, sp.physical_space_size])),
+    rssKinds: rssKinds(),
+    gc: { ...gc, ms: Math.round(gc.ms) },
     writes,
     bytes,
     loopDelay: { p50: ns(loop.percentile(50)), p99: ns(loop.percentile(99)), max: ns(loop.max) },
@@ -123,6 +169,22 @@ const control = net.createServer((socket) => {
       const cmd = buf.slice(0, nl).trim();
       buf = buf.slice(nl + 1);
       if (cmd === "reset") loop.reset();
+      if (cmd.startsWith("heapprofile ") && inspector) {
+        const file = cmd.slice("heapprofile ".length);
+        void post("HeapProfiler.stopSampling")
+          .then((res) => fs.writeFileSync(file, JSON.stringify((res as { profile: unknown }).profile)))
+          .then(startSampling)
+          .then(
+            () => socket.write(`${JSON.stringify({ ...stats(), snapshot: file })}\n`),
+            (err: Error) => socket.write(`${JSON.stringify({ ...stats(), error: err.message })}\n`),
+          );
+        continue;
+      }
+      if (cmd.startsWith("heapsnapshot ")) {
+        const file = v8.writeHeapSnapshot(cmd.slice("heapsnapshot ".length));
+        socket.write(`${JSON.stringify({ ...stats(), snapshot: file })}\n`);
+        continue;
+      }
       socket.write(`${JSON.stringify(cmd === "stats" || cmd === "reset" ? stats() : { error: `unknown command ${cmd}` })}\n`);
     }
   });

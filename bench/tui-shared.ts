@@ -25,6 +25,8 @@ export interface AppConfig {
   /** Flood bodies start with this prefix and their index. */
   floodPrefix: string;
   floodCount: number;
+  /** Run V8's sampling heap profiler from the start (the "heapprofile <file>" command). */
+  heapProfile?: boolean;
 }
 
 /** The app's answer to "stats" on its control socket. */
@@ -36,6 +38,18 @@ export interface AppStats {
   maxRss: number;
   rss: number;
   heapUsed: number;
+  heapTotal: number;
+  /** Memory of C++ objects bound to JS (Buffers, ...); arrayBuffers is the part in ArrayBuffers. */
+  external: number;
+  arrayBuffers: number;
+  /** Resident size of each V8 heap space (v8.getHeapSpaceStatistics().physical_space_size). */
+  heapPhysical: Record<string, number>;
+  /** RssAnon, RssFile, RssShmem from /proc/self/status (Linux only). */
+  rssKinds: Record<string, number>;
+  /** Garbage collections so far, by kind, and their total duration (ms). */
+  gc: { minor: number; major: number; incremental: number; weak: number; ms: number };
+  /** Only in the answer to "heapsnapshot <file>": the file written. */
+  snapshot?: string;
   /** Calls of process.stdout.write and bytes passed to it (what Ink writes). */
   writes: number;
   bytes: number;

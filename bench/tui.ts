@@ -18,7 +18,13 @@
  * Environment: CONTACTS (5000), ONLINE (30), PRELOAD (100000), FLOOD (10000), KEYS (200 idle
  * keystrokes), COLS/ROWS (120x40), FLOOD_RECEIPTS=1 (the flood asks for XEP-0184 receipts),
  * JSON=1 (also print the figures as JSON), PROFILE=<dir> (write a V8 CPU profile of the app there:
- * open it in Chrome DevTools, or sum self time per function).
+ * open it in Chrome DevTools, or sum self time per function), HEAPSNAP=<dir> (write V8 heap
+ * snapshots of the app there: idle.heapsnapshot before the flood, flood.heapsnapshot half-way
+ * through it; taking one stops the app for seconds, so the timings of such a run mean nothing),
+ * HEAPPROFILE=<dir> (V8's sampling heap profiles of the app there, of the objects that reached
+ * V8's old space: start.heapprofile from start to the flood, flood.heapprofile during it; open
+ * them in Chrome DevTools' Memory tab, or sum them by function), APP_NODE_FLAGS (node/V8 flags for
+ * the app, e.g. "--max-semi-space-size=4").
  */
 import { type ChildProcess, fork, spawn } from "node:child_process";
 import fs from "node:fs";
@@ -161,6 +167,7 @@ try {
     control,
     floodPrefix: FLOOD_PREFIX,
     floodCount: FLOOD,
+    heapProfile: process.env.HEAPPROFILE ? true : undefined,
   };
 
   // -------------------------------------------------------------------------------------------
@@ -173,7 +180,8 @@ try {
   const quote = (s: string) => `'${s.replace(/'/g, "'\\''")}'`;
   const t0 = performance.now();
   const profile = process.env.PROFILE ? `--cpu-prof --cpu-prof-dir=${quote(path.resolve(process.env.PROFILE))} ` : "";
-  app = spawn("script", ["-qfec", `stty cols ${COLS} rows ${ROWS} && exec ${quote(process.execPath)} ${profile}${quote(appFile)}`, "/dev/null"], { stdio: ["pipe", "pipe", "inherit"], env });
+  const flags = (process.env.APP_NODE_FLAGS ?? "").split(/\s+/).filter(Boolean).map((f) => `${quote(f)} `).join("");
+  app = spawn("script", ["-qfec", `stty cols ${COLS} rows ${ROWS} && exec ${quote(process.execPath)} ${flags}${profile}${quote(appFile)}`, "/dev/null"], { stdio: ["pipe", "pipe", "inherit"], env });
   const appExit = new Promise<number>((resolve) => app!.once("exit", (c) => resolve(c ?? -1)));
 
   let termBytes = 0;
@@ -265,12 +273,26 @@ try {
     await sleep(15 + (i % 7)); // a fast typist, not in phase with the frame clock
   }
   const idleEnd = await stats();
+  const heapsnap = process.env.HEAPSNAP ? path.resolve(process.env.HEAPSNAP) : undefined;
+  const heapprof = process.env.HEAPPROFILE ? path.resolve(process.env.HEAPPROFILE) : undefined;
+  const heapProfile = async (name: string) => {
+    fs.mkdirSync(heapprof!, { recursive: true });
+    const r = await ask(`heapprofile ${path.join(heapprof!, `${name}.heapprofile`)}`);
+    log(`heap profile ${r.snapshot}`);
+  };
+  const snapshot = async (name: string) => {
+    fs.mkdirSync(heapsnap!, { recursive: true });
+    const r = await ask(`heapsnapshot ${path.join(heapsnap!, `${name}.heapsnapshot`)}`);
+    log(`heap snapshot ${r.snapshot} (rss ${(r.rss / 1048576).toFixed(1)} MB, heap used ${(r.heapUsed / 1048576).toFixed(1)} MB)`);
+  };
 
   // -------------------------------------------------------------------------------------------
   // the flood
 
   await clearLine();
   const before = await stats("reset");
+  if (heapsnap) await snapshot("idle");
+  if (heapprof) await heapProfile("start");
   const bytesBefore = termBytes;
   const tFlood = performance.now();
   flooder.send({ cmd: "flood", to: me.jid, count: FLOOD, prefix: FLOOD_PREFIX, receipts: process.env.FLOOD_RECEIPTS === "1" });
@@ -278,15 +300,22 @@ try {
 
   const during: number[] = [];
   let peakRss = before.rss;
+  let atPeak = before; // the sample with the highest RSS
   let last = before;
   let floodDone = false;
   const deadline = tFlood + 180_000;
   // Sample the app in the background: a stats request waits while the app is blocked, and that
   // wait must not stop keys from being typed (and timed) meanwhile.
+  let snappedFlood = !heapsnap;
   const poller = (async () => {
     while (!floodDone) {
       last = await stats();
+      if (last.rss > peakRss) atPeak = last;
       peakRss = Math.max(peakRss, last.rss);
+      if (!snappedFlood && last.flood.events >= FLOOD / 2) {
+        snappedFlood = true;
+        await snapshot("flood");
+      }
       if (last.flood.events >= FLOOD || performance.now() > deadline) floodDone = true;
       else await sleep(100);
     }
@@ -307,6 +336,7 @@ try {
     log((err as Error).message);
   }
   const after = await stats();
+  if (heapprof) await heapProfile("flood");
   peakRss = Math.max(peakRss, after.rss);
   const floodBytes = termBytes - bytesBefore;
 
@@ -345,9 +375,11 @@ try {
     ["flood: conversation length in the store after", `${after.conversation.messages}`, "", `${PRELOAD} in the history database`],
     ["flood: first to last message in the core", `${(floodSpan / 1000).toFixed(2)} s`, "", `${(FLOOD / (floodSpan / 1000)).toFixed(0)} msg/s; peer sent in ${(Number(sent.ms) / 1000).toFixed(2)} s`],
     ["flood: CPU (user+sys) until the last one shows", `${cpuS(before, after).toFixed(2)} s`, "< 4 s", cpuS(before, after) < 4 ? "ok" : "MISSED"],
-    ["RSS before the flood (preloaded, idle)", mb(before.rss), "", `heap used ${mb(before.heapUsed)}`],
+    ["RSS before the flood (preloaded, idle)", mb(before.rss), "", `heap used ${mb(before.heapUsed)} of ${mb(before.heapTotal)}, external ${mb(before.external)} (array buffers ${mb(before.arrayBuffers)})`],
     ["flood: peak RSS (sampled every 100 ms)", mb(peakRss), "< 200 MB", peakRss < 200 * 1048576 ? "ok" : "MISSED"],
+    ["flood: the sample at peak RSS", mb(atPeak.rss), "", `heap used ${mb(atPeak.heapUsed)} of ${mb(atPeak.heapTotal)}, external ${mb(atPeak.external)} (array buffers ${mb(atPeak.arrayBuffers)})`],
     ["process peak RSS (whole run, getrusage)", mb(after.maxRss), "", ""],
+    ["RSS after the flood", mb(after.rss), "", `heap used ${mb(after.heapUsed)} of ${mb(after.heapTotal)}, external ${mb(after.external)} (array buffers ${mb(after.arrayBuffers)})`],
     ["flood: bytes written to the terminal", mb(floodBytes), "", `${(floodBytes / FLOOD).toFixed(0)} B/msg; ${after.writes - before.writes} writes`],
     ["flood: event-loop delay p99 / max", `${after.loopDelay.p99.toFixed(1)} / ${after.loopDelay.max.toFixed(1)} ms`, "", ""],
     ["idle: CPU over the idle typing", `${cpuS(idleStart, idleEnd).toFixed(2)} s`, "", `event-loop delay max ${idleEnd.loopDelay.max.toFixed(1)} ms`],
@@ -365,6 +397,16 @@ try {
       "",
     ].join("\n"),
   );
+  // Where the resident memory is: V8's spaces, the rest anonymous (malloc: SQLite, Node, WASM...), files (code, libraries).
+  const split = (label: string, x: AppStats) => {
+    const heap = Object.values(x.heapPhysical).reduce((a, b) => a + b, 0);
+    const spaces = Object.entries(x.heapPhysical).filter(([, v]) => v > 1048576).map(([k, v]) => `${k.replace(/_space$/, "")} ${mb(v)}`).join(", ");
+    process.stdout.write(`${label}: rss ${mb(x.rss)} = V8 heap ${mb(heap)} (${spaces}) + other anonymous ${mb((x.rssKinds.RssAnon ?? 0) - heap)} + file ${mb(x.rssKinds.RssFile ?? 0)} + shmem ${mb(x.rssKinds.RssShmem ?? 0)}; heap used ${mb(x.heapUsed)}, external ${mb(x.external)}\n`);
+  };
+  split("memory before the flood", before);
+  split("memory at the flood's peak sample", atPeak);
+  split("memory after the flood", after);
+  process.stdout.write(`garbage collections during the flood: ${after.gc.minor - before.gc.minor} minor, ${after.gc.major - before.gc.major} major, ${after.gc.incremental - before.gc.incremental} incremental marking steps, ${after.gc.ms - before.gc.ms} ms\n`);
   if (process.env.JSON === "1") process.stdout.write(`${JSON.stringify({ tConversation, tInteractive, tRoster, idle, during, before, after, floodBytes, tLastVisible, sent })}\n`);
   flooder.send({ cmd: "stop" });
 } finally {

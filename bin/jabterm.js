@@ -2,6 +2,8 @@
 // React's development build costs ~15% CPU and ~150 MB during a message flood: use the production
 // build unless the environment asks otherwise. Set before anything imports React.
 process.env.NODE_ENV ??= "production";
+// The garbage collector's heap growth, before the rest loads (see src/cli/runtime.ts).
+(await import("../dist/cli/runtime.js")).tuneRuntime();
 const { main } = await import("../dist/cli/main.js");
 
 main().then(

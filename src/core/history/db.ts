@@ -365,11 +365,17 @@ export class HistoryDb {
       // Take the write lock once now: a database another process holds fails here, at start-up.
       db.exec("BEGIN IMMEDIATE");
       db.exec("COMMIT");
+      // The two scans below read every page, then a whole index: through a 1 MB page cache, or
+      // they would fill the 16 MB one better-sqlite3 builds SQLite with from any larger database,
+      // and that memory stays with the process. The usual size is back for everything after.
+      const cacheSize = db.pragma("cache_size", { simple: true }) as number;
+      db.pragma("cache_size = -1000");
       // A damaged page anywhere in the schema shows up here rather than at the first search.
       const check = db.pragma("quick_check(1)", { simple: true });
       if (check !== "ok") throw Object.assign(new Error(String(check)), { code: "SQLITE_CORRUPT" });
       this.#stmts = this.prepare();
       const seqs = db.prepare("SELECT min(seq) AS lo, max(seq) AS hi FROM messages").get() as { lo: number | null; hi: number | null };
+      db.pragma(`cache_size = ${cacheSize}`);
       this.#minSeq = seqs.lo ?? 0;
       this.#maxSeq = seqs.hi ?? 0;
     } catch (err) {

@@ -10,7 +10,7 @@ import { memo, useRef } from "react";
 import type { JabtermClient } from "../../core/client.js";
 import { bestResource, sortedResources } from "../../core/store/slices/presence.js";
 import { displayName, rosterItems } from "../../core/store/slices/roster.js";
-import type { AccountSlice, ResourcePresence, Show, State } from "../../core/store/types.js";
+import type { AccountSlice, ResourcePresence, RosterItem, Show, State } from "../../core/store/types.js";
 import { useStoreSelector } from "../hooks/use-store.js";
 import { rosterKey } from "../state/ui-store.js";
 import { accountColor, PRESENCE_COLOR, PRESENCE_GLYPH } from "../theme.js";
@@ -52,13 +52,15 @@ function resourceRows(account: string, jid: string, prefix: string, resources: R
   return all.map((r) => ({ key: `${prefix}/${r.resource}`, kind: "resource", label: r.resource, account, jid, show: r.show, priority: r.priority, status: r.status, remote: true }));
 }
 
-/** A contact in its group, with what only the roster and presence decide (cached per account). */
+/**
+ * A contact in its group, with what only the roster and presence decide (cached per account). Its
+ * row is made when it is first shown (with offline contacts hidden, a few dozen of thousands).
+ */
 interface ContactEntry {
-  jid: string;
-  rk: string;
+  item: RosterItem;
   show: Show | "offline";
   /** The row with no unread messages and not expanded; shared between renders while unchanged. */
-  row: RosterRow;
+  row?: RosterRow;
 }
 
 interface AccountEntries {
@@ -78,14 +80,11 @@ function accountEntries(account: string, slice: AccountSlice): AccountEntries {
   if (cached && cached.roster === slice.roster && cached.presence === slice.presence) return cached;
   const groups = new Map<string, ContactEntry[]>();
   for (const item of rosterItems(slice.roster)) {
-    const resources = slice.presence[item.jid];
-    const show = contactShow(resources);
-    const rk = rosterKey(account, item.jid);
+    const show = contactShow(slice.presence[item.jid]);
     for (const g of item.groups.length ? item.groups : [""]) {
-      const row: RosterRow = { key: `c:${account}:${g}:${item.jid}`, kind: "contact", label: displayName(item), account, jid: item.jid, show, unread: 0, expanded: false, resources: Object.keys(resources ?? {}).length, remote: true };
       const list = groups.get(g);
-      if (list) list.push({ jid: item.jid, rk, show, row });
-      else groups.set(g, [{ jid: item.jid, rk, show, row }]);
+      if (list) list.push({ item, show });
+      else groups.set(g, [{ item, show }]);
     }
   }
   const names = [...groups.keys()].sort((x, y) => (x === "" ? 1 : y === "" ? -1 : x.localeCompare(y)));
@@ -96,6 +95,12 @@ function accountEntries(account: string, slice: AccountSlice): AccountEntries {
   };
   entriesCache.set(account, entries);
   return entries;
+}
+
+function contactRow(account: string, group: string, e: ContactEntry, presence: AccountSlice["presence"]): RosterRow {
+  const { item, show } = e;
+  e.row ??= { key: `c:${account}:${group}:${item.jid}`, kind: "contact", label: displayName(item), account, jid: item.jid, show, unread: 0, expanded: false, resources: Object.keys(presence[item.jid] ?? {}).length, remote: true };
+  return e.row;
 }
 
 /** Flatten the store into rows (pure apart from its cache: tested without a terminal). */
@@ -119,16 +124,19 @@ export function rosterRows(state: State, accounts: readonly { name: string; stat
       unreadOf.set(jid, (unreadOf.get(jid) ?? 0) + n);
     }
     const open = new Set(Object.keys(expanded).filter((rk) => rk.startsWith(prefix)));
-    for (const group of accountEntries(a.name, slice).groups) {
+    const entries = accountEntries(a.name, slice);
+    for (const group of entries.groups) {
       let headed = false;
       for (const e of group.contacts) {
-        const unread = unreadOf.size ? (unreadOf.get(e.jid) ?? 0) : 0;
+        const jid = e.item.jid;
+        const unread = unreadOf.size ? (unreadOf.get(jid) ?? 0) : 0;
         if (!showOffline && e.show === "offline" && !unread) continue;
         if (!headed && group.header) rows.push(group.header);
         headed = true;
-        const isOpen = open.size > 0 && open.has(e.rk);
-        rows.push(unread || isOpen ? { ...e.row, unread, expanded: isOpen } : e.row);
-        if (isOpen) rows.push(...resourceRows(a.name, e.jid, e.row.key, slice.presence[e.jid]));
+        const row = contactRow(a.name, group.name, e, entries.presence);
+        const isOpen = open.size > 0 && open.has(rosterKey(a.name, jid));
+        rows.push(unread || isOpen ? { ...row, unread, expanded: isOpen } : row);
+        if (isOpen) rows.push(...resourceRows(a.name, jid, row.key, slice.presence[jid]));
       }
     }
   }

@@ -6,22 +6,35 @@
  * Compatibility with GnuPG 2.2 (Profanity, mcabber, Gajim's gpg plugin): v4 keys only
  * (curve25519Legacy), no AEAD, no SEIPDv2. Decompression is capped so a compressed-data bomb
  * fails with an error instead of filling memory.
+ *
+ * OpenPGP.js is loaded on first use, not at start: it is ~4 MB of live heap (its source, code and
+ * tables) that a session without encryption never needs, and V8 lets the heap grow to a multiple of
+ * what is live before it collects.
  */
-import * as openpgp from "openpgp";
+import type * as openpgp from "openpgp";
 
 import { JabtermError } from "../../errors.js";
 
 /** Largest plaintext we accept after decompression. */
 export const MAX_DECOMPRESSED = 1024 * 1024;
 
-const CONFIG: openpgp.PartialConfig = {
-  v6Keys: false,
-  aeadProtect: false,
-  maxDecompressedMessageSize: MAX_DECOMPRESSED,
-  preferredCompressionAlgorithm: openpgp.enums.compression.uncompressed,
-  showVersion: false,
-  showComment: false,
-};
+let loading: Promise<{ lib: typeof openpgp; config: openpgp.PartialConfig }> | undefined;
+
+/** OpenPGP.js and the configuration every call passes it, loaded once on first use. */
+function load(): Promise<{ lib: typeof openpgp; config: openpgp.PartialConfig }> {
+  loading ??= import("openpgp").then((lib) => ({
+    lib,
+    config: {
+      v6Keys: false,
+      aeadProtect: false,
+      maxDecompressedMessageSize: MAX_DECOMPRESSED,
+      preferredCompressionAlgorithm: lib.enums.compression.uncompressed,
+      showVersion: false,
+      showComment: false,
+    },
+  }));
+  return loading;
+}
 
 export class CryptoError extends JabtermError {
   constructor(message: string, detail: Record<string, unknown> = {}, options?: { cause?: unknown }) {
@@ -97,8 +110,9 @@ const parsedPublic = new Map<string, openpgp.Key>();
 const PARSED_KEPT = 256;
 
 async function readAnyKey(armored: string): Promise<openpgp.Key> {
+  const { lib, config } = await load();
   try {
-    return await openpgp.readKey({ armoredKey: armored, config: CONFIG });
+    return await lib.readKey({ armoredKey: armored, config });
   } catch (err) {
     fail("not an OpenPGP key", err);
   }
@@ -124,9 +138,10 @@ export async function keyInfo(armored: string): Promise<KeyInfo> {
 
 /** Read a binary (OX) public key. */
 export async function keyInfoBinary(bytes: Uint8Array): Promise<KeyInfo> {
+  const { lib, config } = await load();
   let key: openpgp.Key;
   try {
-    key = await openpgp.readKey({ binaryKey: bytes, config: CONFIG });
+    key = await lib.readKey({ binaryKey: bytes, config });
   } catch (err) {
     fail("not an OpenPGP key", err);
   }
@@ -142,14 +157,15 @@ export async function publicKeyBinary(armored: string): Promise<Uint8Array> {
 /** A new v4 ECC key (Ed25519 + Cv25519) for `xmpp:<jid>`, protected by `passphrase`. */
 export async function generateKey(jid: string, passphrase: string): Promise<{ secretArmored: string; info: KeyInfo }> {
   if (!passphrase) throw new CryptoError("a secret key needs a passphrase");
+  const { lib, config } = await load();
   try {
-    const { privateKey } = await openpgp.generateKey({
+    const { privateKey } = await lib.generateKey({
       type: "ecc",
       curve: "curve25519Legacy",
       userIDs: [{ name: `xmpp:${jid}` }],
       passphrase,
       format: "armored",
-      config: CONFIG,
+      config,
     });
     return { secretArmored: privateKey, info: await keyInfo(privateKey) };
   } catch (err) {
@@ -163,9 +179,10 @@ export async function generateKey(jid: string, passphrase: string): Promise<{ se
  * encrypted with it.
  */
 export async function protectSecretKey(armored: string, passphrase: string): Promise<{ secretArmored: string; info: KeyInfo }> {
+  const { lib, config } = await load();
   let key: openpgp.PrivateKey;
   try {
-    key = await openpgp.readPrivateKey({ armoredKey: armored, config: CONFIG });
+    key = await lib.readPrivateKey({ armoredKey: armored, config });
   } catch (err) {
     fail("not an OpenPGP secret key", err);
   }
@@ -176,7 +193,7 @@ export async function protectSecretKey(armored: string, passphrase: string): Pro
     return { secretArmored: armored, info: await info(key) };
   }
   try {
-    const locked = await openpgp.encryptKey({ privateKey: key, passphrase, config: CONFIG });
+    const locked = await lib.encryptKey({ privateKey: key, passphrase, config });
     const secretArmored = locked.armor();
     return { secretArmored, info: await info(locked) };
   } catch (err) {
@@ -186,14 +203,15 @@ export async function protectSecretKey(armored: string, passphrase: string): Pro
 
 /** Open a stored secret key with its passphrase. */
 export async function unlockKey(armored: string, passphrase: string): Promise<UnlockedKey> {
+  const { lib, config } = await load();
   let key: openpgp.PrivateKey;
   try {
-    key = await openpgp.readPrivateKey({ armoredKey: armored, config: CONFIG });
+    key = await lib.readPrivateKey({ armoredKey: armored, config });
   } catch (err) {
     fail("the stored secret key is unreadable", err);
   }
   try {
-    const open = key.isDecrypted() ? key : await openpgp.decryptKey({ privateKey: key, passphrase, config: CONFIG });
+    const open = key.isDecrypted() ? key : await lib.decryptKey({ privateKey: key, passphrase, config });
     return { fingerprint: open.getFingerprint().toUpperCase(), key: open };
   } catch {
     throw new CryptoError("wrong passphrase for the secret key", { reason: "passphrase" });
@@ -230,9 +248,10 @@ async function checkSignatures(signatures: readonly { keyID: openpgp.KeyID; veri
 
 /** Encrypt (and sign, when `signer` is given) `text` to every key in `recipients`; armored. */
 export async function encryptArmored(text: string, recipients: readonly string[], signer?: UnlockedKey): Promise<string> {
+  const { lib, config } = await load();
   try {
-    const message = await openpgp.createMessage({ text });
-    return await openpgp.encrypt({ message, encryptionKeys: await publicKeys(recipients), signingKeys: signer?.key, format: "armored", config: CONFIG });
+    const message = await lib.createMessage({ text });
+    return await lib.encrypt({ message, encryptionKeys: await publicKeys(recipients), signingKeys: signer?.key, format: "armored", config });
   } catch (err) {
     fail("encryption failed", err);
   }
@@ -240,9 +259,10 @@ export async function encryptArmored(text: string, recipients: readonly string[]
 
 /** Encrypt (and sign) bytes; the binary OpenPGP message. */
 export async function encryptBinary(data: Uint8Array, recipients: readonly string[], signer?: UnlockedKey): Promise<Uint8Array> {
+  const { lib, config } = await load();
   try {
-    const message = await openpgp.createMessage({ binary: data });
-    return await openpgp.encrypt({ message, encryptionKeys: await publicKeys(recipients), signingKeys: signer?.key, format: "binary", config: CONFIG });
+    const message = await lib.createMessage({ binary: data });
+    return await lib.encrypt({ message, encryptionKeys: await publicKeys(recipients), signingKeys: signer?.key, format: "binary", config });
   } catch (err) {
     fail("encryption failed", err);
   }
@@ -250,9 +270,10 @@ export async function encryptBinary(data: Uint8Array, recipients: readonly strin
 
 /** Sign bytes without encrypting them (an OX <sign/> element); the binary OpenPGP message. */
 export async function signBinary(data: Uint8Array, signer: UnlockedKey): Promise<Uint8Array> {
+  const { lib, config } = await load();
   try {
-    const message = await openpgp.createMessage({ binary: data });
-    return await openpgp.sign({ message, signingKeys: signer.key, format: "binary", config: CONFIG });
+    const message = await lib.createMessage({ binary: data });
+    return await lib.sign({ message, signingKeys: signer.key, format: "binary", config });
   } catch (err) {
     fail("signing failed", err);
   }
@@ -267,15 +288,16 @@ export interface Decrypted<T> {
 
 /** Decrypt an armored message with `key`, checking signatures against `verifiers` (armored public keys). */
 export async function decryptArmored(armored: string, key: UnlockedKey, verifiers: readonly string[]): Promise<Decrypted<string>> {
+  const { lib, config } = await load();
   let message: openpgp.Message<string>;
   try {
-    message = await openpgp.readMessage({ armoredMessage: armored, config: CONFIG });
+    message = await lib.readMessage({ armoredMessage: armored, config });
   } catch (err) {
     fail("not an OpenPGP message", err);
   }
   try {
     const keys = await publicKeys(verifiers);
-    const r = await openpgp.decrypt({ message, decryptionKeys: key.key, verificationKeys: keys, config: CONFIG });
+    const r = await lib.decrypt({ message, decryptionKeys: key.key, verificationKeys: keys, config });
     return { data: String(r.data), encrypted: true, signature: await checkSignatures(r.signatures, keys) };
   } catch (err) {
     fail("decryption failed", err);
@@ -284,9 +306,10 @@ export async function decryptArmored(armored: string, key: UnlockedKey, verifier
 
 /** Decrypt (or, for a signed-only message, verify) a binary message. */
 export async function openBinary(bytes: Uint8Array, key: UnlockedKey | undefined, verifiers: readonly string[]): Promise<Decrypted<Uint8Array>> {
+  const { lib, config } = await load();
   let message: openpgp.Message<Uint8Array>;
   try {
-    message = await openpgp.readMessage({ binaryMessage: bytes, config: CONFIG });
+    message = await lib.readMessage({ binaryMessage: bytes, config });
   } catch (err) {
     fail("not an OpenPGP message", err);
   }
@@ -294,11 +317,11 @@ export async function openBinary(bytes: Uint8Array, key: UnlockedKey | undefined
   const encrypted = message.getEncryptionKeyIDs().length > 0;
   try {
     if (!encrypted) {
-      const r = await openpgp.verify({ message, verificationKeys: keys, format: "binary", config: CONFIG });
+      const r = await lib.verify({ message, verificationKeys: keys, format: "binary", config });
       return { data: r.data as Uint8Array, encrypted: false, signature: await checkSignatures(r.signatures, keys) };
     }
     if (!key) throw new CryptoError("no secret key to decrypt with");
-    const r = await openpgp.decrypt({ message, decryptionKeys: key.key, verificationKeys: keys, format: "binary", config: CONFIG });
+    const r = await lib.decrypt({ message, decryptionKeys: key.key, verificationKeys: keys, format: "binary", config });
     return { data: r.data as Uint8Array, encrypted: true, signature: await checkSignatures(r.signatures, keys) };
   } catch (err) {
     fail("decryption failed", err);
@@ -307,9 +330,10 @@ export async function openBinary(bytes: Uint8Array, key: UnlockedKey | undefined
 
 /** A detached signature over `text` (XEP-0027 signed presence); armored. */
 export async function signDetached(text: string, signer: UnlockedKey): Promise<string> {
+  const { lib, config } = await load();
   try {
-    const message = await openpgp.createMessage({ text });
-    return await openpgp.sign({ message, signingKeys: signer.key, detached: true, format: "armored", config: CONFIG });
+    const message = await lib.createMessage({ text });
+    return await lib.sign({ message, signingKeys: signer.key, detached: true, format: "armored", config });
   } catch (err) {
     fail("signing failed", err);
   }
@@ -317,22 +341,24 @@ export async function signDetached(text: string, signer: UnlockedKey): Promise<s
 
 /** Check a detached armored signature over `text` against `verifiers`. */
 export async function verifyDetached(text: string, armoredSignature: string, verifiers: readonly string[]): Promise<SignatureCheck> {
+  const { lib, config } = await load();
   let signature: openpgp.Signature;
   try {
-    signature = await openpgp.readSignature({ armoredSignature, config: CONFIG });
+    signature = await lib.readSignature({ armoredSignature, config });
   } catch (err) {
     return { status: "bad", keyId: "", reason: `not an OpenPGP signature: ${(err as Error).message}` };
   }
   const keys = await publicKeys(verifiers);
-  const message = await openpgp.createMessage({ text });
-  const r = await openpgp.verify({ message, signature, verificationKeys: keys, config: CONFIG });
+  const message = await lib.createMessage({ text });
+  const r = await lib.verify({ message, signature, verificationKeys: keys, config });
   return checkSignatures(r.signatures, keys);
 }
 
 /** The issuer key ids of a detached armored signature (to find a contact's key by id). */
 export async function signatureKeyIds(armoredSignature: string): Promise<string[]> {
+  const { lib, config } = await load();
   try {
-    const s = await openpgp.readSignature({ armoredSignature, config: CONFIG });
+    const s = await lib.readSignature({ armoredSignature, config });
     return Array.from(s.getSigningKeyIDs(), (id) => id.toHex().toUpperCase());
   } catch {
     return [];

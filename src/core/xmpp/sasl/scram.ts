@@ -9,7 +9,7 @@
  */
 
 import { createHash, createHmac, pbkdf2Sync, randomBytes, timingSafeEqual } from "node:crypto";
-import saslprep from "saslprep";
+import { createRequire } from "node:module";
 import { AuthError, JabtermError } from "../../errors.js";
 
 export type ScramHash = "SHA-1" | "SHA-256";
@@ -40,11 +40,23 @@ const GS2_HEADER = "n,,";
 const RE_PRINTABLE = /^[\x21-\x2b\x2d-\x7e]+$/;
 const RE_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
+/**
+ * Printable ASCII and space: SASLprep leaves such a string as it is (RFC 4013: what it maps,
+ * normalises, prohibits or checks for bidi is all outside ASCII, but for the controls).
+ */
+const RE_PREPPED_ASCII = /^[\x20-\x7e]*$/;
+/** The `saslprep` package, loaded for the first name or password that needs it: its tables are ~2 MB of live heap. */
+let saslprep: typeof import("saslprep") | undefined;
+
 /** SASLprep as a "query" string (RFC 5802 §2.2/§5.1: unassigned code points allowed). */
 function prep(value: string, what: "username" | "password"): string {
   let out: string;
   try {
-    out = saslprep(value, { allowUnassigned: true });
+    if (RE_PREPPED_ASCII.test(value)) out = value;
+    else {
+      saslprep ??= createRequire(import.meta.url)("saslprep") as typeof import("saslprep");
+      out = saslprep(value, { allowUnassigned: true });
+    }
   } catch (err) {
     // saslprep 1.0.3 crashes with a TypeError when mapping leaves nothing (e.g. only U+00AD).
     if (err instanceof TypeError) throw new AuthError(`the ${what} is empty (after SASLprep)`);
