@@ -368,6 +368,18 @@ describe("outbox, paging, retention", () => {
   });
 });
 
+describe("archive positions", () => {
+  test("a live archive id moves the position on and keeps the rest of the state; with no state yet it starts one", () => {
+    const db = open();
+    db.setArchiveState("a", "alice@example.org", { seeded: "2026-01-01T00:00:00.000Z", lastId: "L1", oldestId: "O1", complete: true });
+    db.setArchiveLastId("a", "alice@example.org", "L2");
+    expect(db.archiveState("a", "alice@example.org")).toEqual({ seeded: "2026-01-01T00:00:00.000Z", lastId: "L2", oldestId: "O1", complete: true });
+    db.setArchiveLastId("b", "bob@example.org", "B1");
+    expect(db.archiveState("b", "bob@example.org")).toEqual({ lastId: "B1" });
+    expect(db.archiveState("a", "bob@example.org")).toBeUndefined();
+  });
+});
+
 describe("room archive ids (MUC MAM)", () => {
   test("the newest room archive id of a room is by that room; our own message learns its room id later", () => {
     const db = open();

@@ -449,6 +449,7 @@ export class HistoryDb {
       outboxDelete: d.prepare("DELETE FROM outbox WHERE id = ?"),
       outboxAll: d.prepare<[], { data: string }>("SELECT data FROM outbox ORDER BY rowid"),
       archiveGet: d.prepare<[string, string], { last_id: string | null; oldest_id: string | null; seeded: string | null; complete: number }>("SELECT last_id, oldest_id, seeded, complete FROM archive WHERE account = ? AND archive = ?"),
+      archiveLast: d.prepare("INSERT INTO archive (account, archive, last_id) VALUES (?, ?, ?) ON CONFLICT(account, archive) DO UPDATE SET last_id = excluded.last_id"),
       archivePut: d.prepare(
         "INSERT INTO archive (account, archive, last_id, oldest_id, seeded, complete) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(account, archive) DO UPDATE SET last_id = excluded.last_id, oldest_id = excluded.oldest_id, seeded = excluded.seeded, complete = excluded.complete",
       ),
@@ -710,6 +711,11 @@ export class HistoryDb {
 
   setArchiveState(account: string, archive: string, s: ArchiveState): void {
     this.#stmts.archivePut.run(account, archive, s.lastId ?? null, s.oldestId ?? null, s.seeded ?? null, s.complete ? 1 : 0);
+  }
+
+  /** The archive position moved on to `lastId` (a live message with its id): the rest of the state stays. */
+  setArchiveLastId(account: string, archive: string, lastId: string): void {
+    this.#stmts.archiveLast.run(account, archive, lastId);
   }
 
   // -- OpenPGP replay memory ----------------------------------------------------------------------
