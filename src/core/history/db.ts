@@ -13,6 +13,9 @@
  * Rules:
  * - Versioned schema (PRAGMA user_version); a database from a newer jabterm, a corrupt file or a
  *   database another process holds locked is a clear error, never a silent fresh start.
+ * - A held transaction (`hold`, group-commit.ts) collects record() and setArchiveLastId() writes
+ *   until commitHeld(); every other method commits it first, so nothing else ever sees or builds
+ *   on writes that are not committed.
  * - De-duplication (`record`) across every path a message can take: the archive's own stanza-id
  *   (the caller passes only a trusted one: by = our bare JID, the last such element), then the
  *   origin-id (same sender, same conversation, same text or an earlier version of it), then a
@@ -359,6 +362,8 @@ export class HistoryDb {
   readonly #stmts: ReturnType<HistoryDb["prepare"]>;
   #minSeq = 0;
   #maxSeq = 0;
+  /** A held transaction is open (hold()). */
+  #held = false;
   /** About how many rows wait in fts_pending (a hint for batching: search() checks the table itself). */
   #ftsPending = 0;
 
@@ -430,6 +435,7 @@ export class HistoryDb {
   }
 
   get schemaVersion(): number {
+    this.#settle();
     return this.#db.pragma("user_version", { simple: true }) as number;
   }
 
@@ -466,13 +472,51 @@ export class HistoryDb {
     };
   }
 
+  // -- held transaction (group commit) ----------------------------------------------------------
+
+  /**
+   * Open a transaction that the following record() and setArchiveLastId() calls join, until
+   * commitHeld() commits it; any other use of the database commits it first. The caller decides
+   * when holding is safe (History, during one socket read: see group-commit.ts). Inside another
+   * transaction this does nothing (the writes join that one).
+   */
+  hold(): void {
+    // (Held but no transaction any more: a failed write made SQLite roll it back, and was reported.)
+    if (this.#db.inTransaction) return;
+    this.#db.exec("BEGIN IMMEDIATE");
+    this.#held = true;
+  }
+
+  /** Commit the held transaction (a failed commit is rolled back and thrown). */
+  commitHeld(): void {
+    if (!this.#held) return;
+    this.#held = false;
+    if (!this.#db.inTransaction) throw new Error("a failed write rolled back the messages held since the start of this socket read");
+    try {
+      this.#db.exec("COMMIT");
+    } catch (err) {
+      if (this.#db.inTransaction) this.#db.exec("ROLLBACK");
+      throw err;
+    }
+  }
+
+  #settle(): void {
+    if (this.#held) this.commitHeld();
+  }
+
   /** Run `fn` in one transaction (a page of archive results, a benchmark batch). */
   transaction<T>(fn: () => T): T {
+    this.#settle();
     return this.#db.transaction(fn)();
   }
 
   /** The stored message this one duplicates, if any (see the rules at the top). */
   findDuplicate(m: StoredMessage): Row | undefined {
+    this.#settle();
+    return this.#findDuplicate(m);
+  }
+
+  #findDuplicate(m: StoredMessage): Row | undefined {
     const s = this.#stmts;
     if (m.stanzaId) {
       const hit = s.byStanzaId.get(m.account, m.stanzaId);
@@ -500,7 +544,7 @@ export class HistoryDb {
    * (older pages fetched backwards: record them newest first).
    */
   record(m: StoredMessage, placement: "append" | "prepend" = "append"): RecordResult {
-    const dup = this.findDuplicate(m);
+    const dup = this.#findDuplicate(m);
     if (dup) {
       if (m.stanzaId && !dup.stanza_id) this.#stmts.setStanzaId.run(m.stanzaId, m.stanzaIdBy ?? null, dup.row);
       return { inserted: false, row: dup.row };
@@ -544,16 +588,17 @@ export class HistoryDb {
       this.#ftsPending = 0;
       return;
     }
-    // Both or neither: a row indexed twice would damage the index.
-    this.transaction(() => {
+    // Both or neither: a row indexed twice would damage the index. (Inside a held transaction: part of it.)
+    this.#db.transaction(() => {
       this.#stmts.ftsIndex.run();
       this.#stmts.ftsDone.run();
-    });
+    })();
     this.#ftsPending = 0;
   }
 
   /** XEP-0308: message `id` of the conversation now reads `body` (the old text joins its corrections). */
   correct(account: string, peer: string, id: string, body: string): boolean {
+    this.#settle();
     const r = this.#stmts.byId.all(account, id).find((x) => x.peer === peer) ?? this.#byWireId(account, peer, id);
     if (!r || r.body === body) return false;
     const corrections = [...(r.corrections ? (JSON.parse(r.corrections) as string[]) : []), r.body];
@@ -567,10 +612,12 @@ export class HistoryDb {
   }
 
   setState(account: string, id: string, state: string, error?: { condition: string; text?: string }): void {
+    this.#settle();
     this.#stmts.setState.run(state, error ? JSON.stringify(error) : null, account, id);
   }
 
   get(row: number): StoredMessage | undefined {
+    this.#settle();
     const r = this.#stmts.get.get(row);
     return r ? fromRow(r) : undefined;
   }
@@ -580,61 +627,72 @@ export class HistoryDb {
    * newest), oldest first.
    */
   page(account: string, peer: string, limit: number, before?: { ts: string; seq: number }): StoredMessage[] {
+    this.#settle();
     const rows = before ? this.#stmts.before.all(account, peer, before.ts, before.ts, before.seq, limit) : this.#stmts.latest.all(account, peer, limit);
     return rows.reverse().map(fromRow);
   }
 
   /** Where a message is in a conversation's order (for `page`'s `before`). */
   position(account: string, peer: string, id: string): { ts: string; seq: number } | undefined {
+    this.#settle();
     const r = this.#stmts.byId.all(account, id).find((x) => x.peer === peer);
     return r ? { ts: r.delay ?? r.time, seq: r.seq } : undefined;
   }
 
   /** Where stored message `row` is, for `page`'s `before`; `inclusive`: just after it. */
   positionOfRow(row: number, inclusive = false): { ts: string; seq: number } | undefined {
+    this.#settle();
     const r = this.#stmts.get.get(row);
     return r ? { ts: r.delay ?? r.time, seq: r.seq + (inclusive ? 1 : 0) } : undefined;
   }
 
   /** The archive id of the oldest stored message of a conversation that has one (where paging back continues). */
   oldestArchiveId(account: string, peer: string): string | undefined {
+    this.#settle();
     const r = this.#db.prepare<[string, string], { stanza_id: string }>("SELECT stanza_id FROM messages WHERE account = ? AND peer = ? AND stanza_id IS NOT NULL ORDER BY ts, seq LIMIT 1").get(account, peer);
     return r?.stanza_id;
   }
 
   /** The archive id of the newest stored message of a conversation stamped by `by` (a room's archive: where its catch-up continues). */
   newestArchiveId(account: string, peer: string, by: string): string | undefined {
+    this.#settle();
     const r = this.#db.prepare<[string, string, string], { stanza_id: string }>("SELECT stanza_id FROM messages WHERE account = ? AND peer = ? AND stanza_id IS NOT NULL AND stanza_id_by = ? ORDER BY ts DESC, seq DESC LIMIT 1").get(account, peer, by.toLowerCase());
     return r?.stanza_id;
   }
 
   /** Message `id` of a conversation got its archive id (a room's reflection of ours): stored unless it has one. */
   setArchiveId(account: string, peer: string, id: string, stanzaId: string, by: string): void {
+    this.#settle();
     const r = this.#stmts.byId.all(account, id).find((x) => x.peer === peer);
     if (r && !r.stanza_id && !this.#stmts.byStanzaId.get(account, stanzaId)) this.#stmts.setStanzaId.run(stanzaId, by.toLowerCase(), r.row);
   }
 
   conversation(account: string, peer: string): StoredMessage[] {
+    this.#settle();
     return this.#stmts.conversation.all(account, peer).map(fromRow);
   }
 
   /** Conversations with stored messages: [account, peer, count]. */
   conversations(account?: string): { account: string; peer: string; count: number }[] {
+    this.#settle();
     const sql = `SELECT account, peer, count(*) AS count FROM messages ${account ? "WHERE account = ?" : ""} GROUP BY account, peer ORDER BY account, peer`;
     const stmt = this.#db.prepare<unknown[], { account: string; peer: string; count: number }>(sql);
     return account ? stmt.all(account) : stmt.all();
   }
 
   count(): number {
+    this.#settle();
     return (this.#db.prepare("SELECT count(*) AS n FROM messages").get() as { n: number }).n;
   }
 
   newestTime(account: string): string | undefined {
+    this.#settle();
     return this.#stmts.newestTs.get(account)?.ts ?? undefined;
   }
 
   /** Full-text search, newest first. */
   search(q: SearchQuery): SearchHit[] {
+    this.#settle();
     const match = ftsQuery(q.text);
     if (!match) return [];
     this.indexPending();
@@ -678,6 +736,7 @@ export class HistoryDb {
 
   /** Delete messages older than `cutoff` (ISO) of an account (optionally one conversation, or all but `except`). */
   prune(cutoff: string, account?: string, peer?: string, except: string[] = []): number {
+    this.#settle();
     const where = ["ts < ?"];
     const args: string[] = [cutoff];
     if (account) (where.push("account = ?"), args.push(account));
@@ -687,11 +746,13 @@ export class HistoryDb {
   }
 
   setRetention(account: string, peer: string, days: number | undefined): void {
+    this.#settle();
     if (days === undefined) this.#db.prepare("DELETE FROM retention WHERE account = ? AND peer = ?").run(account, peer);
     else this.#db.prepare("INSERT INTO retention (account, peer, days) VALUES (?, ?, ?) ON CONFLICT(account, peer) DO UPDATE SET days = excluded.days").run(account, peer, days);
   }
 
   retentions(account?: string): { account: string; peer: string; days: number }[] {
+    this.#settle();
     const stmt = this.#db.prepare<unknown[], { account: string; peer: string; days: number }>(`SELECT account, peer, days FROM retention ${account ? "WHERE account = ?" : ""}`);
     return account ? stmt.all(account) : stmt.all();
   }
@@ -699,6 +760,7 @@ export class HistoryDb {
   // -- archive positions ------------------------------------------------------------------------
 
   archiveState(account: string, archive: string): ArchiveState | undefined {
+    this.#settle();
     const r = this.#stmts.archiveGet.get(account, archive);
     if (!r) return undefined;
     const s: ArchiveState = {};
@@ -710,6 +772,7 @@ export class HistoryDb {
   }
 
   setArchiveState(account: string, archive: string, s: ArchiveState): void {
+    this.#settle();
     this.#stmts.archivePut.run(account, archive, s.lastId ?? null, s.oldestId ?? null, s.seeded ?? null, s.complete ? 1 : 0);
   }
 
@@ -722,12 +785,14 @@ export class HistoryDb {
 
   /** The message id a ciphertext (by hash) first came with, if it came before. */
   ciphertextSeen(hash: string): string | undefined {
+    this.#settle();
     const r = this.#db.prepare("SELECT id FROM seen_ciphertexts WHERE hash = ?").get(hash) as { id: string } | undefined;
     return r?.id;
   }
 
   /** Remember a ciphertext's first id; the oldest beyond SEEN_CIPHERTEXTS_MAX are forgotten. */
   noteCiphertext(hash: string, id: string, now: Date = new Date()): void {
+    this.#settle();
     const r = this.#db.prepare("INSERT OR IGNORE INTO seen_ciphertexts (hash, id, seen) VALUES (?, ?, ?)").run(hash, id, now.toISOString());
     if (r.changes && Number(r.lastInsertRowid) % 1000 === 0) {
       this.#db.prepare("DELETE FROM seen_ciphertexts WHERE rowid <= (SELECT max(rowid) FROM seen_ciphertexts) - ?").run(SEEN_CIPHERTEXTS_MAX);
@@ -741,18 +806,21 @@ export class HistoryDb {
    * still come for them), then leave the outbox table (their message rows stay).
    */
   outboxLoad(now: Date = new Date()): OutgoingMessage[] {
+    this.#settle();
     this.#db.prepare("DELETE FROM outbox WHERE state = 'acked' AND updated < ?").run(new Date(now.getTime() - 86_400_000).toISOString());
     return this.#stmts.outboxAll.all().map((r) => JSON.parse(r.data) as OutgoingMessage);
   }
 
   /** Keep an outbox entry (finished ones leave the outbox table; their message row keeps the state). */
   outboxPut(msg: OutgoingMessage): void {
+    this.#settle();
     if (OUTBOX_DONE.has(msg.state)) this.#stmts.outboxDelete.run(msg.id);
     else this.#stmts.outboxPut.run(msg.id, msg.account, msg.state, JSON.stringify(msg), new Date().toISOString());
   }
 
   /** Size of the database files in bytes (db + WAL). */
   sizeOnDisk(): number {
+    this.#settle();
     let n = 0;
     for (const suffix of ["", "-wal"]) {
       try {
@@ -765,11 +833,13 @@ export class HistoryDb {
   }
 
   checkpoint(): void {
+    this.#settle();
     this.#db.pragma("wal_checkpoint(TRUNCATE)");
   }
 
   close(): void {
     if (!this.#db.open) return;
+    this.#settle();
     try {
       this.indexPending();
     } catch {
