@@ -221,6 +221,9 @@ const MIGRATIONS: readonly string[] = [
   `,
 ];
 
+/** WAL pages between automatic checkpoints (SQLite's default: 1,000). */
+export const WAL_AUTOCHECKPOINT = 4000;
+
 /** Stored messages waiting for the full-text index before record() indexes them (search() always does first). */
 export const FTS_BATCH = 500;
 
@@ -395,6 +398,11 @@ export class HistoryDb {
       db.pragma("journal_mode = WAL");
       db.pragma("synchronous = NORMAL");
       db.pragma("foreign_keys = ON");
+      // Checkpoint every 4,000 WAL pages (16 MB) instead of SQLite's 1,000: a stored message dirties
+      // random leaves of the id indexes, and in a longer WAL the same pages recur, so a checkpoint
+      // copies each once instead of once per 1,000 frames (measured: ~8 -> ~4 µs of CPU per live
+      // message; fewer, somewhat longer checkpoint pauses). Durability is unchanged.
+      db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT}`);
       this.#db = db;
       this.#migrate(version);
       // Take the write lock once now: a database another process holds fails here, at start-up.
