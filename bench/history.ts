@@ -1,16 +1,27 @@
 /**
- * History figures: insert rate (one message per transaction, as live messages are stored, and in
+ * History figures: the live message path (what storing one incoming chat message costs on a
+ * database that already holds LIVE_PRELOAD messages), insert rate (one message per transaction, as live messages are stored, and in
  * batches, as archive pages are), full-text search latency over 1,000,000 stored messages, store
  * size per message, and the time to catch up with 1,000 missed messages from a local Prosody's
  * archive (XEP-0313). Prints figures.
  *   npm run bench:history            (N=1000000 by default; N=... to change)
+ *   ONLY=live npm run bench:history  (the live message path only; LIVE_PRELOAD=100000, LIVE=10000
+ *                                     messages a round, ROUNDS=5, SLICE=16 stanzas a socket read)
  */
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 
+import { randomUUID } from "node:crypto";
+
+import { createClient } from "../src/core/client.js";
+import { withinRead } from "../src/core/group-commit.js";
 import { HistoryDb, type StoredMessage } from "../src/core/history/db.js";
-import { serverKeys, tempClient } from "../test/helpers/engine.js";
+import { parseMessage } from "../src/core/messaging/stanzas.js";
+import type { Account } from "../src/core/xmpp/account.js";
+import { idKindOf, toChatMessage } from "../src/core/xmpp/features/chat.js";
+import { xml, type XmlElement } from "../src/core/xmpp/transport/xml.js";
+import { serverKeys, tempClient, tempConfig } from "../test/helpers/engine.js";
 import { startPeer } from "../test/helpers/peer.js";
 import { startProsody } from "../test/helpers/prosody.js";
 import { waitFor } from "../test/helpers/wait-for.js";
@@ -61,6 +72,141 @@ function message(i: number): StoredMessage {
     source: "live",
   };
 }
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/**
+ * 0. The live message path: a client as the interactive host builds it (store notified once a
+ * frame), its history preloaded, its archive caught up (so every live archive id moves the
+ * position on). Three figures a round, medians over ROUNDS:
+ * - History.recordChat, the chat feature's call, one message at a time (a commit each);
+ * - History.recordChat, the messages handed over in reads of SLICE as the transport parses a
+ *   socket read (group-commit.ts: the interactive client commits once a read);
+ * - the chat feature end to end (stanza -> history -> store -> event), the stanzas handed over in
+ *   reads of SLICE, as the transport parses a socket read.
+ * CPU is this process's (user + system) per message.
+ */
+async function livePath(): Promise<void> {
+  const PRE = Number(process.env.LIVE_PRELOAD ?? 100_000);
+  const K = Number(process.env.LIVE ?? 10_000);
+  const ROUNDS = Number(process.env.ROUNDS ?? 5);
+  const SLICE = Math.max(1, Number(process.env.SLICE ?? 16));
+  const ME = "me@example.org";
+  const PEER = "peer@example.org";
+  const { dir, paths, config } = tempConfig("jabterm-bench-live-", [{ jid: ME, name: "me" }]);
+  const client = createClient({ config, timeout: 5000, dataDir: paths.dataDir, storeNotify: "frame" });
+  try {
+    const history = client.history!;
+    const db = history.db;
+    let t = performance.now();
+    let n = 0;
+    const old = (i: number): StoredMessage => {
+      const out = i % 3 === 0;
+      return {
+        account: "me",
+        peer: PEER,
+        direction: out ? "out" : "in",
+        from: out ? `${ME}/jabterm` : `${PEER}/phone`,
+        to: out ? PEER : `${ME}/jabterm`,
+        id: randomUUID(),
+        idKind: "origin",
+        stanzaId: randomUUID(),
+        stanzaIdBy: ME,
+        type: "chat",
+        body: `history ${i}: ${Array.from({ length: 4 + (i % 20) }, (_, j) => WORDS[(i * 7 + j * 13) % WORDS.length]).join(" ")}`,
+        time: new Date(T0 + i * 60_000).toISOString(),
+        source: "live",
+      };
+    };
+    for (; n < PRE; n += 1000) db.transaction(() => {
+      for (let i = n; i < Math.min(PRE, n + 1000); i++) db.record(old(i));
+    });
+    db.setArchiveState("me", ME, { seeded: new Date(T0).toISOString(), lastId: "preloaded" });
+    db.checkpoint();
+    // Caught up: the archive has nothing newer (from now on live archive ids move the position).
+    const fin = xml("iq", { type: "result" }, xml("fin", { xmlns: "urn:xmpp:mam:2", complete: "true" }));
+    await history.archive!.catchUp({ name: "me", online: true, request: async () => fin } as unknown as Account);
+    console.log(`live message path: ${PRE.toLocaleString("en")} messages preloaded in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+
+    // A flood message as Prosody delivers it: the sender's id, our archive's stanza-id.
+    let seq = 0;
+    let lastSid = "";
+    const stanza = (): XmlElement => {
+      const i = seq++;
+      lastSid = randomUUID();
+      return xml(
+        "message",
+        { from: `${PEER}/bench`, to: `${ME}/jabterm`, type: "chat", id: `f${i}-${randomUUID().slice(0, 8)}` },
+        xml("body", {}, `flood ${i} ${WORDS[i % WORDS.length]} ${WORDS[(i * 31) % WORDS.length]} lorem ipsum dolor sit amet`),
+        xml("stanza-id", { xmlns: "urn:xmpp:sid:0", by: ME, id: lastSid }),
+      );
+    };
+    const cpu = () => {
+      const c = process.cpuUsage();
+      return c.user + c.system;
+    };
+    const record: { rate: number; us: number }[] = [];
+    const recordRead: { rate: number; us: number }[] = [];
+    const feature: { rate: number; us: number }[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      // History.recordChat, one message at a time.
+      const now = new Date();
+      const msgs = Array.from({ length: K }, () => {
+        const el = stanza();
+        return { el, m: toChatMessage(parseMessage("me", `${ME}/jabterm`, el, now)!, "in", undefined, now) };
+      });
+      let c0 = cpu();
+      t = performance.now();
+      for (const { el, m } of msgs.slice(0, K / 2)) history.recordChat("me", PEER, m, idKindOf(el), "live");
+      let ms = performance.now() - t;
+      record.push({ rate: K / 2 / (ms / 1000), us: (cpu() - c0) / (K / 2) });
+      await new Promise((r) => setImmediate(r));
+
+      // History.recordChat, in reads of SLICE (the interactive client groups their commits).
+      c0 = cpu();
+      t = performance.now();
+      for (let i = K / 2; i < K; i += SLICE) {
+        read(() => {
+          for (let j = i; j < Math.min(K, i + SLICE); j++) history.recordChat("me", PEER, msgs[j]!.m, idKindOf(msgs[j]!.el), "live");
+        });
+      }
+      ms = performance.now() - t;
+      recordRead.push({ rate: K / 2 / (ms / 1000), us: (cpu() - c0) / (K / 2) });
+      await new Promise((r) => setImmediate(r));
+
+      // The chat feature, reads of SLICE stanzas.
+      const els = Array.from({ length: K }, stanza);
+      c0 = cpu();
+      t = performance.now();
+      for (let i = 0; i < K; i += SLICE) {
+        read(() => {
+          for (let j = i; j < Math.min(K, i + SLICE); j++) client.engine.emit("stanza", { account: "me", stanza: els[j]! });
+        });
+        await new Promise((r) => setImmediate(r));
+      }
+      ms = performance.now() - t;
+      feature.push({ rate: K / (ms / 1000), us: (cpu() - c0) / K });
+    }
+    const fmt = (xs: { rate: number; us: number }[]) =>
+      `median ${Math.round(median(xs.map((x) => x.rate))).toLocaleString("en")} messages/s, ${median(xs.map((x) => x.us)).toFixed(1)} µs CPU/message (rounds: ${xs.map((x) => x.us.toFixed(0)).join(", ")} µs)`;
+    console.log(`live message path, History.recordChat, a commit each (${(K / 2).toLocaleString("en")} a round): ${fmt(record)}`);
+    console.log(`live message path, History.recordChat in reads of ${SLICE} (${(K / 2).toLocaleString("en")} a round): ${fmt(recordRead)}`);
+    console.log(`live message path, chat feature (stanza -> history -> store -> event), reads of ${SLICE}: ${fmt(feature)}`);
+    const shown = client.store.account("me").conversations[PEER]?.messages.length ?? 0;
+    console.log(`live message path: ${db.count().toLocaleString("en")} messages stored, ${shown.toLocaleString("en")} in the store's conversation, archive position ${db.archiveState("me", ME)?.lastId === lastSid ? "at the last live message" : "NOT at the last live message"}`);
+  } finally {
+    await client.shutdown();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** One socket read's worth of stanzas, handed over as the transport does (connection.ts). */
+function read(fn: () => void): void {
+  withinRead(fn);
+}
+
+await livePath();
+if (process.env.ONLY === "live") process.exit(0);
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "jabterm-bench-history-"));
 try {

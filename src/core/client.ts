@@ -10,6 +10,7 @@ import { EncryptionRegistry } from "./crypto/encryption.js";
 import type { Settings } from "./config/schema.js";
 import { Engine } from "./engine.js";
 import { errorInfo } from "./errors.js";
+import { afterCommit } from "./group-commit.js";
 import { History } from "./history/history.js";
 import { nullLogger, redactXml, type Logger } from "./logger.js";
 import { Outbox, type OutboxStorage, type OutgoingMessage } from "./messaging/outbox.js";
@@ -110,7 +111,14 @@ export class JabtermClient extends EventEmitter<ClientEvents> {
     const useHistory = opts.history ?? (opts.dataDir !== undefined && opts.config.settings().history);
     if (useHistory && opts.dataDir === undefined) throw new Error("history needs a data dir");
     this.history = useHistory
-      ? History.open(opts.dataDir!, { config: opts.config, log: this.log, ownJid: (a) => this.ownJid(a), publish: (e, f) => this.publish(e, f) })
+      ? History.open(opts.dataDir!, {
+          config: opts.config,
+          log: this.log,
+          ownJid: (a) => this.ownJid(a),
+          publish: (e, f) => this.publish(e, f),
+          // One commit per socket read: only where the store tells the interface in a later turn.
+          groupCommit: opts.storeNotify === "frame" || opts.storeNotify === "coalesce",
+        })
       : undefined;
     this.history?.startRetention();
     this.outbox = new Outbox(opts.outboxStorage ?? this.history?.outboxStorage());
@@ -141,7 +149,19 @@ export class JabtermClient extends EventEmitter<ClientEvents> {
 
   /** Hand an event to the hosts. */
   publish(event: string, fields: Record<string, unknown> = {}): void {
-    this.emit("event", { event, ...fields });
+    const e = { event, ...fields };
+    // While the history holds messages of a socket read not committed yet, events wait for the
+    // commit, in order (group-commit.ts): nothing shows a message that is not stored.
+    if (afterCommit(() => this.#publishLate(e))) return;
+    this.emit("event", e);
+  }
+
+  #publishLate(e: PublishedEvent): void {
+    try {
+      this.emit("event", e);
+    } catch (err) {
+      this.log.error(`a listener of the ${e.event} event failed: ${(err as Error).message}`);
+    }
   }
 
   /** Hosts call this on user input (keys, commands); auto-away returns on it. */

@@ -10,7 +10,7 @@ import Database from "better-sqlite3";
 import { afterEach, describe, expect, test } from "vitest";
 
 import { JabtermError } from "../../src/core/errors.js";
-import { ENCRYPTED_PLACEHOLDER, HistoryDb, SCHEMA_VERSION, ftsQuery, snippet, type StoredMessage } from "../../src/core/history/db.js";
+import { ENCRYPTED_PLACEHOLDER, FTS_BATCH, HistoryDb, SCHEMA_VERSION, ftsQuery, snippet, type StoredMessage } from "../../src/core/history/db.js";
 import { History } from "../../src/core/history/history.js";
 import { nullLogger } from "../../src/core/logger.js";
 import type { OutgoingMessage } from "../../src/core/messaging/outbox.js";
@@ -206,6 +206,101 @@ describe("search", () => {
   });
 });
 
+describe("search index written in batches", () => {
+  const file = (dir: string) => path.join(dir, "history", "history.db");
+  /** FTS5's own check of the index against the messages: throws when they differ. */
+  const ftsCheck = (dir: string) => {
+    const raw = new Database(file(dir));
+    try {
+      raw.exec("INSERT INTO messages_fts(messages_fts, rank) VALUES ('integrity-check', 1)");
+    } finally {
+      raw.close();
+    }
+  };
+  const waiting = (dir: string) => {
+    const raw = new Database(file(dir), { readonly: true });
+    try {
+      return (raw.prepare("SELECT count(*) AS n FROM fts_pending").get() as { n: number }).n;
+    } finally {
+      raw.close();
+    }
+  };
+
+  test("a search sees messages not indexed yet; deleting and correcting indexed and waiting ones keeps the index exact", () => {
+    const dir = tmp();
+    const db = open(dir);
+    db.record(msg({ id: "i1", body: "alpha indexed one" }));
+    db.record(msg({ id: "i2", body: "alpha indexed two", peer: "carol@example.org", from: "carol@example.org/x" }));
+    db.indexPending();
+    db.record(msg({ id: "w1", body: "alpha waiting one" }));
+    db.record(msg({ id: "w2", body: "alpha waiting two", peer: "carol@example.org", from: "carol@example.org/x" }));
+    expect(waiting(dir)).toBe(2);
+    expect(db.correct("a", "bob@example.org", "i1", "beta indexed one")).toBe(true);
+    expect(db.correct("a", "bob@example.org", "w1", "beta waiting one")).toBe(true);
+    expect(db.clear("a", "carol@example.org")).toBe(2);
+    expect(waiting(dir)).toBe(1);
+    expect(db.search({ text: "alpha" })).toEqual([]);
+    expect(db.search({ text: "beta" }).map((h) => h.body)).toEqual(["beta waiting one", "beta indexed one"]);
+    expect(waiting(dir)).toBe(0);
+    ftsCheck(dir);
+    // The check can fail: a row indexed twice is caught.
+    const raw = new Database(file(dir));
+    raw.prepare("INSERT INTO messages_fts(rowid, body) SELECT row, body FROM messages LIMIT 1").run();
+    raw.close();
+    expect(() => ftsCheck(dir)).toThrow();
+  });
+
+  test(`every ${FTS_BATCH} messages are indexed as they are stored; waiting ones survive a crash and a search finds them`, () => {
+    const dir = tmp();
+    const db = open(dir);
+    db.transaction(() => {
+      for (let i = 0; i < FTS_BATCH - 1; i++) db.record(msg({ body: `bulk ${i}` }));
+    });
+    expect(waiting(dir)).toBe(FTS_BATCH - 1);
+    db.record(msg({ body: "bulk last" }));
+    expect(waiting(dir)).toBe(0);
+    db.record(msg({ body: "gamma before the crash" }));
+    expect(waiting(dir)).toBe(1);
+    // A second process after a crash (this one never closed): the waiting row is still there.
+    const after = new HistoryDb(file(dir));
+    dbs.push(after);
+    expect(after.search({ text: "gamma" }).map((h) => h.body)).toEqual(["gamma before the crash"]);
+    expect(after.search({ text: "bulk" }).length).toBe(50);
+    ftsCheck(dir);
+  });
+
+  test("a version 2 database (indexed by its insert trigger) is upgraded and stays searchable", () => {
+    const dir = tmp();
+    open(dir).close();
+    // Back to version 2: no fts_pending, the index written by the triggers.
+    const raw = new Database(file(dir));
+    raw.exec(`
+      DROP TRIGGER messages_ai; DROP TRIGGER messages_ad; DROP TRIGGER messages_au; DROP TABLE fts_pending;
+      CREATE TRIGGER messages_ai AFTER INSERT ON messages BEGIN
+        INSERT INTO messages_fts(rowid, body) VALUES (new.row, new.body);
+      END;
+      CREATE TRIGGER messages_ad AFTER DELETE ON messages BEGIN
+        INSERT INTO messages_fts(messages_fts, rowid, body) VALUES ('delete', old.row, old.body);
+      END;
+      CREATE TRIGGER messages_au AFTER UPDATE OF body ON messages BEGIN
+        INSERT INTO messages_fts(messages_fts, rowid, body) VALUES ('delete', old.row, old.body);
+        INSERT INTO messages_fts(rowid, body) VALUES (new.row, new.body);
+      END;
+      PRAGMA user_version = 2;
+      INSERT INTO messages (account, peer, direction, sender, sender_bare, recipient, id, id_kind, type, body, time, ts, source, seq)
+        VALUES ('a', 'bob@example.org', 'in', 'bob@example.org/x', 'bob@example.org', 'alice@example.org', 'old', 'origin', 'chat', 'delta from version two', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z', 'live', 1);
+    `);
+    raw.close();
+    const db = open(dir);
+    expect(db.schemaVersion).toBe(SCHEMA_VERSION);
+    db.record(msg({ id: "new", body: "delta from now" }));
+    expect(db.search({ text: "delta" }).map((h) => h.body)).toEqual(["delta from now", "delta from version two"]);
+    db.correct("a", "bob@example.org", "old", "epsilon");
+    expect(db.search({ text: "epsilon" }).length).toBe(1);
+    ftsCheck(dir);
+  });
+});
+
 describe("outbox, paging, retention", () => {
   const out = (over: Partial<OutgoingMessage> = {}): OutgoingMessage => ({ id: "o-1", account: "a", to: "bob@example.org", type: "chat", body: "hi", state: "queued", created: "2026-01-01T00:00:00.000Z", attempts: 0, ...over });
 
@@ -270,6 +365,18 @@ describe("outbox, paging, retention", () => {
       [ENCRYPTED_PLACEHOLDER, "ox", "verified"],
       ["secret", "ox", "verified"],
     ]);
+  });
+});
+
+describe("archive positions", () => {
+  test("a live archive id moves the position on and keeps the rest of the state; with no state yet it starts one", () => {
+    const db = open();
+    db.setArchiveState("a", "alice@example.org", { seeded: "2026-01-01T00:00:00.000Z", lastId: "L1", oldestId: "O1", complete: true });
+    db.setArchiveLastId("a", "alice@example.org", "L2");
+    expect(db.archiveState("a", "alice@example.org")).toEqual({ seeded: "2026-01-01T00:00:00.000Z", lastId: "L2", oldestId: "O1", complete: true });
+    db.setArchiveLastId("b", "bob@example.org", "B1");
+    expect(db.archiveState("b", "bob@example.org")).toEqual({ lastId: "B1" });
+    expect(db.archiveState("a", "bob@example.org")).toBeUndefined();
   });
 });
 

@@ -7,6 +7,7 @@
  */
 import type { ConfigStore } from "../config/config.js";
 import { errorInfo } from "../errors.js";
+import { holdCommit, inRead } from "../group-commit.js";
 import type { Logger } from "../logger.js";
 import type { OutboxStorage, OutgoingMessage } from "../messaging/outbox.js";
 import type { ChatMessage } from "../store/types.js";
@@ -19,6 +20,11 @@ export interface HistoryDeps {
   /** The account's own JID (full when bound). */
   ownJid(account: string): string;
   publish(event: string, fields: Record<string, unknown>): void;
+  /**
+   * Commit the messages of one socket read together (group-commit.ts). Only safe when the store
+   * tells its subscribers in a later turn (notify "frame" or "coalesce"); default off.
+   */
+  groupCommit?: boolean;
 }
 
 const DAY_MS = 86_400_000;
@@ -52,6 +58,13 @@ export class History {
   archive: Archive | undefined;
   readonly #deps: HistoryDeps;
   #timer: NodeJS.Timeout | undefined;
+  readonly #commitHeld = () => {
+    try {
+      this.db.commitHeld();
+    } catch (err) {
+      this.#failed("record", err);
+    }
+  };
 
   constructor(db: HistoryDb, deps: HistoryDeps) {
     this.db = db;
@@ -134,10 +147,16 @@ export class History {
    * Store a message before it is shown. `inserted: false`: it was already stored (a duplicate
    * from another path): do not show it again. A database failure is reported and the message is
    * shown anyway (losing it from view would be worse). `archive`: the stanza-id is that archive's
-   * (a room's), not our own: our own archive position does not follow it.
+   * (a room's), not our own: our own archive position does not follow it. With groupCommit, during
+   * a socket read the message (and the archive position it moves) joins the read's transaction,
+   * committed before anything can show or acknowledge it (group-commit.ts).
    */
   recordChat(account: string, peer: string, m: ChatMessage, idKind: StoredMessage["idKind"], source: MessageSource, archive?: string): RecordResult {
     try {
+      if (this.#deps.groupCommit && inRead()) {
+        this.db.hold();
+        holdCommit(this.#commitHeld);
+      }
       const rec = this.db.record(this.toRow(account, peer, m, idKind, source, archive));
       if (rec.inserted && m.stanzaId && source !== "mam" && archive === undefined) this.archive?.noteLive(account, m.stanzaId);
       return rec;

@@ -138,9 +138,8 @@ export class Archive {
   /** A live message with the archive's id: once caught up, the archive position follows it. */
   noteLive(account: string, stanzaId: string): void {
     if (!this.#caughtUp.has(account)) return;
-    const archive = bareJid(this.#ctx.ownJid(account));
-    const s = this.#history.db.archiveState(account, archive) ?? {};
-    this.#history.db.setArchiveState(account, archive, { ...s, lastId: stanzaId });
+    // One statement, no read first: this runs for every live message.
+    this.#history.db.setArchiveLastId(account, bareJid(this.#ctx.ownJid(account)), stanzaId);
   }
 
   /**

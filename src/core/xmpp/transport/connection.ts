@@ -10,6 +10,7 @@ import ConnectionTCP from "@xmpp/tcp/lib/Connection.js";
 import ConnectionWebSocket from "@xmpp/websocket/lib/Connection.js";
 
 import { ConnectionError, StreamError } from "../../errors.js";
+import { settle, withinRead } from "../../group-commit.js";
 import { createParserClass, type ParserLimits } from "./parser.js";
 import { PlainSocket, TlsSocket, WsSocket, type XmppSocket } from "./sockets.js";
 import type { TlsPolicy } from "./tls.js";
@@ -159,7 +160,8 @@ export class JabConnection extends Client {
         return;
       }
     }
-    if (text) parser.write(text);
+    // The messages of one read may be committed together at its end (group-commit.ts).
+    if (text) withinRead(() => parser.write(text));
   }
 
   /**
@@ -168,6 +170,9 @@ export class JabConnection extends Client {
    * character must not make the server close our stream.
    */
   override async write(raw: string): Promise<void> {
+    // Nothing goes out (an XEP-0198 <a/> counting a message, a receipt) before the messages it is
+    // about are committed.
+    settle();
     const data = XML_ILLEGAL.test(raw) ? raw.replace(XML_ILLEGAL_G, "\uFFFD") : raw;
     if (this.status === "closing") throw new ConnectionError("connection is closing");
     const socket = this.socket as XmppSocket | null;
