@@ -16,6 +16,7 @@
  */
 import fs from "node:fs";
 import { Session } from "node:inspector";
+import { createHook } from "node:async_hooks";
 import net from "node:net";
 import path from "node:path";
 import { constants as perfConstants, monitorEventLoopDelay, performance, PerformanceObserver } from "node:perf_hooks";
@@ -125,6 +126,37 @@ new PerformanceObserver((list) => {
     else gc.weak++;
   }
 }).observe({ entryTypes: ["gc"] });
+
+// LONGTASKS=<ms> LONGTASKS_FILE=<file>: every callback from the event loop that ran longer than
+// that is appended to the file with its kind (TCPWRAP: a socket read, Timeout, Immediate, TTYWRAP:
+// the terminal ...) and when (seconds since the process started).
+const LONG = Number(process.env.LONGTASKS ?? 0);
+const LONG_FILE = process.env.LONGTASKS_FILE;
+if (LONG > 0 && LONG_FILE) {
+  const kinds = new Map<number, string>();
+  const started = new Map<number, [number, NodeJS.CpuUsage]>();
+  createHook({
+    init(id, type) {
+      kinds.set(id, type);
+    },
+    before(id) {
+      started.set(id, [performance.now(), process.cpuUsage()]);
+    },
+    after(id) {
+      const start = started.get(id);
+      if (start === undefined) return;
+      started.delete(id);
+      const [t0, c0] = start;
+      const ms = performance.now() - t0;
+      if (ms < LONG) return;
+      const c = process.cpuUsage(c0);
+      fs.appendFileSync(LONG_FILE, `${ms.toFixed(1)} ms (cpu ${((c.user + c.system) / 1000).toFixed(1)} ms) ${kinds.get(id) ?? "?"} at ${(t0 / 1000).toFixed(2)} s\n`);
+    },
+    destroy(id) {
+      kinds.delete(id);
+    },
+  }).enable();
+}
 
 const loop = monitorEventLoopDelay({ resolution: 1 });
 loop.enable();

@@ -10,6 +10,7 @@ import { EXIT } from "../core/errors.js";
 import { App, type AppHost, type AppTerminal } from "../ui/app.js";
 import { LineEditor } from "../ui/input/line-editor.js";
 import { Compositor } from "../ui/screen/compositor.js";
+import { attachChatSurface } from "../ui/screen/chat-surface.js";
 import { attachLineSurface } from "../ui/screen/line-surface.js";
 import { chatTabId, createUiStore } from "../ui/state/ui-store.js";
 import type { CommandResult } from "../core/commands/types.js";
@@ -63,8 +64,11 @@ export async function runInteractive(opts: InteractiveOptions): Promise<number> 
   const screen = new Compositor(stdout);
   const editor = new LineEditor();
   const line = attachLineSurface(screen, editor);
+  // The conversation in view is drawn from the store onto its rectangle, without Ink.
+  const chat = attachChatSurface(screen, client.store);
   const terminal: AppTerminal = {
     editor,
+    setChat: (spec) => chat.set(spec),
     setLineView: (view) => line.setView(view),
     setTitle: (title) => screen.setTitle(title),
     bell: () => screen.bell(),
@@ -118,6 +122,7 @@ export async function runInteractive(opts: InteractiveOptions): Promise<number> 
   saveTabs(opts.dataDir, ui.getState().tabs);
   instance.unmount();
   line.dispose();
+  chat.dispose();
   screen.dispose();
   restore();
   for (const [sig, h] of handlers) process.off(sig, h);

@@ -18,7 +18,7 @@ import { normalizeJid, tryParseJid } from "../core/jid.js";
 import { conversationKey } from "../core/store/slices/rooms.js";
 import type { State } from "../core/store/types.js";
 import type { AccountState } from "../core/xmpp/account.js";
-import { ChatView } from "./components/ChatView.js";
+import { ChatView, type ChatViewProps } from "./components/ChatView.js";
 import { ConsoleView } from "./components/ConsoleView.js";
 import { OccupantPane, RoomTopic } from "./components/OccupantPane.js";
 import { cursorRow, moveCursor, RosterPane, rosterRows } from "./components/RosterPane.js";
@@ -31,6 +31,7 @@ import { useStoreSelector } from "./hooks/use-store.js";
 import { DEFAULT_FORMATS, type Formats } from "./format.js";
 import { CommandLine } from "./input/CommandLine.js";
 import { LineEditor } from "./input/line-editor.js";
+import type { ChatPaneSpec } from "./screen/chat-surface.js";
 import type { LineView } from "./screen/line-surface.js";
 import { resolveAction, type Focus } from "./input/keymap.js";
 import type { KeyEvent } from "./input/keys.js";
@@ -56,6 +57,8 @@ export interface AppTerminal {
   editor: LineEditor;
   /** Prompt and focus of the command line. */
   setLineView(view: LineView): void;
+  /** Draw this conversation in this rectangle (undefined: give it back to Ink); without it Ink draws conversations. */
+  setChat?(spec: ChatPaneSpec | undefined): void;
   /** The window title (our own text only). */
   setTitle(title: string): void;
   bell(): void;
@@ -151,6 +154,21 @@ function totalUnread(state: State): number {
   let n = 0;
   for (const a of Object.values(state.accounts)) for (const c of Object.values(a.conversations)) n += c.unread;
   return n;
+}
+
+/**
+ * A conversation: drawn by the terminal's chat surface when there is one (this component then only
+ * keeps its rectangle blank and says where it is), else by <ChatView> through Ink.
+ */
+function ChatPane(props: ChatViewProps & { terminal?: AppTerminal; x: number; y: number }) {
+  const { terminal, x, y, account, peer, rows, width, scroll, formats, hideJoins, onScrollClamp } = props;
+  const setChat = terminal?.setChat;
+  useLayoutEffect(() => {
+    setChat?.({ x, y, width, height: rows, account, peer, scroll, formats, hideJoins, onScrollClamp });
+  }, [setChat, x, y, width, rows, account, peer, scroll, formats, hideJoins, onScrollClamp]);
+  useLayoutEffect(() => () => setChat?.(undefined), [setChat]);
+  if (setChat) return <Box width={width} height={rows} />;
+  return <ChatView {...props} />;
 }
 
 /** Below this width a room tab has no occupant pane. */
@@ -469,6 +487,23 @@ export function App({ client, ui, host, exec = [], version, keySource, profiler,
     return out;
   }, [roomSig]);
 
+  // Messages arriving in the conversation in view are read as they come: marked before any view
+  // hears of the change (a first listener), so unread counts in the roster, tab bar and title do
+  // not flicker up and down, nor re-render, on every message of a busy conversation.
+  useEffect(
+    () =>
+      client.store.subscribe(
+        () => {
+          const s = ui.getState();
+          const t = s.tabs[s.current];
+          if (t?.kind !== "chat") return;
+          if ((client.store.getState().accounts[t.account]?.conversations[t.peer]?.unread ?? 0) > 0) void executeLine(ctx, `/read -a ${t.account} --to ${t.peer}`);
+        },
+        { first: true },
+      ),
+    [client, ctx, ui],
+  );
+
   // Reading a conversation marks it read (and sends a displayed marker if enabled).
   useEffect(() => {
     if (tab.kind !== "chat") return;
@@ -482,6 +517,8 @@ export function App({ client, ui, host, exec = [], version, keySource, profiler,
   const rosterWidth = showRoster ? Math.max(10, Math.min(state.rosterWidth, Math.floor(columns / 2))) : 0;
   const mainWidth = columns - rosterWidth;
   const viewWidth = mainWidth - (showRoster ? 1 : 0);
+  // Where the conversation starts on screen: right of the roster pane and the main area's padding.
+  const chatX = rosterWidth + (showRoster ? 1 : 0);
   // Tab bar, status line and (unless the terminal draws it) the command line around the main area.
   const mainRows = Math.max(3, rows - (terminal ? 2 : 3));
   const scroll = state.scroll[tab.id] ?? 0;
@@ -567,7 +604,7 @@ export function App({ client, ui, host, exec = [], version, keySource, profiler,
               <Box flexDirection="column" width={viewWidth} height={mainRows}>
                 <RoomTopic client={client} account={tab.account} room={tab.peer} width={viewWidth} />
                 <Box flexDirection="row" height={mainRows - 1}>
-                  <ChatView client={client} account={tab.account} peer={tab.peer} rows={mainRows - 1} width={occupantWidth ? viewWidth - occupantWidth - 1 : viewWidth} scroll={scroll} formats={formats} onScrollClamp={onScrollClamp} hideJoins={hideJoins} />
+                  <ChatPane terminal={terminal} x={chatX} y={2} client={client} account={tab.account} peer={tab.peer} rows={mainRows - 1} width={occupantWidth ? viewWidth - occupantWidth - 1 : viewWidth} scroll={scroll} formats={formats} onScrollClamp={onScrollClamp} hideJoins={hideJoins} />
                   {occupantWidth ? (
                     <Box marginLeft={1} width={occupantWidth}>
                       <OccupantPane client={client} account={tab.account} room={tab.peer} width={occupantWidth} rows={mainRows - 1} />
@@ -576,7 +613,7 @@ export function App({ client, ui, host, exec = [], version, keySource, profiler,
                 </Box>
               </Box>
             ) : tab.kind === "chat" ? (
-              <ChatView client={client} account={tab.account} peer={tab.peer} rows={mainRows} width={viewWidth} scroll={scroll} formats={formats} onScrollClamp={onScrollClamp} />
+              <ChatPane terminal={terminal} x={chatX} y={1} client={client} account={tab.account} peer={tab.peer} rows={mainRows} width={viewWidth} scroll={scroll} formats={formats} onScrollClamp={onScrollClamp} />
             ) : tab.kind === "xml" ? (
               <XmlConsoleView log={xmlLog} account={tab.account} rows={mainRows} width={viewWidth} scroll={scroll} formats={formats} onScrollClamp={onScrollClamp} />
             ) : (

@@ -24,7 +24,6 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { stripVTControlCharacters } from "node:util";
 
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 
@@ -203,10 +202,10 @@ function expectRendered(region: StyledRow[], start: string, segments: { text: st
 // what jabterm wrote to the terminal
 
 /**
- * The escape sequences the interface itself writes: SGR, cursor moves, erase, its own modes, the
+ * The escape sequences the interface itself writes: SGR, cursor moves, erase (ECH too), its own modes, the
  * title stack (push, pop) and its own window title ("jabterm", and the unread count).
  */
-const OWN_SEQUENCE = /^(?:\x1b\[(?:[0-9;]*[mABCDEFGHJKSTfd]|\?(?:25|1049|2004|2026)[hl]|\?1000l|2[23];0t)|\x1b\]2;jabterm(?: \(\d+\))?\x07)$/;
+const OWN_SEQUENCE = /^(?:\x1b\[(?:[0-9;]*[mABCDEFGHJKSTXfd]|\?(?:25|1049|2004|2026)[hl]|\?1000l|2[23];0t)|\x1b\]2;jabterm(?: \(\d+\))?\x07)$/;
 // eslint-disable-next-line no-control-regex
 const ESCAPE = /\x1b(?:\[[0-?]*[ -/]*[@-~]|[\]PX^_][^\x07\x1b]*(?:\x07|\x1b\\)?|[\s\S])/g;
 
@@ -266,6 +265,8 @@ run("hostile text from the network in a real terminal", () => {
     const cfg = ConfigStore.open(resolvePaths({ configDir: dirs.configDir, dataDir: dirs.dataDir, env: {} }));
     cfg.addAccount(me.jid, { name: "me" });
     for (const [k, v] of Object.entries(serverKeys(server, me.password))) cfg.setAccountKey("me", k, String(v));
+    // No bell for the messages the cases send: then any BEL in the output would be one that leaked.
+    cfg.setSetting("chat_bell", "false");
     const outputLog = path.join(dirs.dir, "terminal-output.bin");
     const cmd = ["node", BIN, "--config-dir", dirs.configDir, "--data-dir", dirs.dataDir, "--log-file", dirs.logFile].map((x) => `'${x}'`).join(" ");
     // CI=true on purpose: chalk would drop colours and attributes for it (the inert placeholders
@@ -345,7 +346,9 @@ run("hostile text from the network in a real terminal", () => {
           // Legit text is written to the terminal exactly as received. (How the terminal draws it is
           // its own business: tmux 3.3 draws emoji ZWJ sequences as separate emoji and drops some.)
           expect(segments.filter((x) => x.inert), `${label}: legit text stays as it is`).toEqual([]);
-          const written = stripVTControlCharacters(bytes).replace(/[\s│]/g, "");
+          // (Escapes removed with this file's full pattern: node's stripVTControlCharacters leaves
+          // the final byte of some, such as ECH "ESC [ n X".)
+          const written = bytes.replace(ESCAPE, "").replace(/[\s│]/g, "");
           expect(written, `${label}: written unchanged`).toContain(squash(start + c.input + end));
         }
         for (const piece of corpus.hostile.find((h) => h.name === c.name)?.inert ?? []) {

@@ -47,7 +47,11 @@ export interface Store {
   dispatch(action: Action): void;
   /** Apply several actions and notify subscribers once. */
   batch(actions: readonly Action[]): void;
-  subscribe(listener: () => void): () => void;
+  /**
+   * Call `listener` after changes (see StoreOptions.notify). `first`: before the other listeners,
+   * so that what it dispatches (a host marking the conversation in view read) is what they see.
+   */
+  subscribe(listener: () => void, opts?: { first?: boolean }): () => void;
   /** The account's slice (empty when unknown). */
   account(name: string): AccountSlice;
 }
@@ -77,6 +81,7 @@ export interface StoreOptions {
 export function createStore(initial: State = { accounts: {} }, opts: StoreOptions = {}): Store {
   let state = initial;
   const listeners = new Set<() => void>();
+  const firstListeners = new Set<() => void>();
   let scheduled = false;
   let lastTold = -Infinity;
   const frameMs = opts.frameMs ?? 33;
@@ -88,7 +93,7 @@ export function createStore(initial: State = { accounts: {} }, opts: StoreOption
     scheduled = false;
     const t0 = performance.now();
     lastTold = t0;
-    for (const l of [...listeners]) l();
+    for (const l of [...firstListeners, ...listeners]) l();
     // What telling cost, renders that subscribers scheduled as microtasks (React) included.
     if (opts.notify === "frame" && busyFactor > 0) queueMicrotask(() => (interval = Math.min(maxFrameMs, Math.max(frameMs, (performance.now() - t0) * busyFactor))));
   };
@@ -117,9 +122,10 @@ export function createStore(initial: State = { accounts: {} }, opts: StoreOption
       for (const a of actions) state = rootReducer(state, a);
       if (state !== before) notify();
     },
-    subscribe(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
+    subscribe(listener, subscribeOpts) {
+      const set = subscribeOpts?.first ? firstListeners : listeners;
+      set.add(listener);
+      return () => set.delete(listener);
     },
     account: (name) => state.accounts[name] ?? empty,
   };

@@ -11,6 +11,7 @@
  *   hold text that skipped the sanitiser. Views that need an exact row count (the chat, the
  *   consoles) use spans: the rows they count are the rows drawn.
  */
+import chalk, { type ChalkInstance } from "chalk";
 import { Text } from "ink";
 import { memo } from "react";
 
@@ -170,7 +171,8 @@ export function layoutEntry(header: readonly SafeSpan[], body: readonly SafeSpan
   return rows.map((r, i) => (i === 0 ? [...header, ...r] : [...pad, ...r]));
 }
 
-function spanProps(s: Span): Record<string, unknown> {
+/** How a span is drawn: Ink's <Text> props (SpanRow) and the terminal strings of spanRowAnsi. */
+function spanProps(s: Span): { color?: string; bold?: boolean; italic?: boolean; strikethrough?: boolean; dimColor?: boolean; inverse?: boolean } {
   if (s.inert) return { dimColor: true, inverse: true };
   if (s.directive) return { dimColor: true, color: s.pre ? "cyan" : undefined };
   return {
@@ -181,6 +183,33 @@ function spanProps(s: Span): Record<string, unknown> {
     dimColor: s.dim,
     inverse: s.inverse,
   };
+}
+
+const ansiRows = new WeakMap<readonly SafeSpan[], string>();
+
+function paint(text: string, p: ReturnType<typeof spanProps>): string {
+  let c: ChalkInstance = chalk;
+  if (p.color) c = p.color.startsWith("#") ? c.hex(p.color) : ((c as unknown as Record<string, ChalkInstance>)[p.color] ?? c);
+  if (p.bold) c = c.bold;
+  if (p.italic) c = c.italic;
+  if (p.strikethrough) c = c.strikethrough;
+  if (p.dimColor) c = c.dim;
+  if (p.inverse) c = c.inverse;
+  return c === chalk ? text : c(text);
+}
+
+/**
+ * One row of spans as a terminal string (SGR only; the text went through the sanitiser), for
+ * views drawn without Ink (ui/screen). Cached per row: laid-out rows are shared between frames.
+ */
+export function spanRowAnsi(spans: readonly SafeSpan[]): string {
+  let out = ansiRows.get(spans);
+  if (out === undefined) {
+    out = "";
+    for (const s of spans) out += paint(s.text, spanProps(s));
+    ansiRows.set(spans, out);
+  }
+  return out;
 }
 
 /** One row of spans: exactly one terminal row (never wrapped by Ink; cut if a measure disagrees). */

@@ -69,12 +69,17 @@ export const RowsView = memo(function RowsView({ rows, height, width, footer }: 
   );
 });
 
+/** The text of the "N newer below" bar, cut to `width`. */
+export function belowMarkerText(count: number, width: number): string {
+  const text = count > 0 ? ` ↓ ${count} newer below — End to jump ` : " ↓ more below — End to jump ";
+  return text.length > width ? text.slice(0, Math.max(1, width)) : text;
+}
+
 /** "N newer below" bar shown while scrolled up. */
 export function BelowMarker({ count, width }: { count: number; width: number }) {
-  const text = count > 0 ? ` ↓ ${count} newer below — End to jump ` : " ↓ more below — End to jump ";
   return (
     <Text inverse wrap="truncate-end">
-      {text.length > width ? text.slice(0, Math.max(1, width)) : text}
+      {belowMarkerText(count, width)}
     </Text>
   );
 }

@@ -9,6 +9,9 @@
  * - The bottom region (the command line) is drawn with `setBottom`, synchronously: a keystroke
  *   is on the terminal before the handler returns, never behind a throttled Ink frame, and it
  *   costs no React render or Ink layout at all.
+ * - One rectangle of the top region (the conversation) may be drawn by its own painter with
+ *   `setRegion`: Ink leaves it blank, and the region's rows are written over it. A message flood
+ *   then repaints the conversation's rows without a React render or an Ink frame of the screen.
  *
  * Ink's frames are our own rendered text (everything from the network went through the
  * sanitiser before it reached a component). Still, only SGR (colours, attributes) passes: any
@@ -94,6 +97,14 @@ export class InkStdout extends EventEmitter {
   }
 }
 
+/** A rectangle of the screen, in cells from the top left (0-based). */
+export interface Rect {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
 export interface CompositorStats {
   /** Frames Ink wrote. */
   frames: number;
@@ -109,6 +120,9 @@ export class Compositor {
   #rows: number;
   /** What each terminal row shows now (undefined: unknown, repaint it). */
   #shown: (string | undefined)[] = [];
+  /** What the region shows on each row (undefined: not in the region, or unknown). */
+  #shownSeg: (string | undefined)[] = [];
+  #region: { rect: Rect; lines: string[] } | undefined;
   /** The last frame's lines (top region). */
   #ink: string[] = [];
   #bottom: string[] = [];
@@ -152,10 +166,28 @@ export class Compositor {
     if (resized) this.#resizeInk();
   }
 
+  /**
+   * Draw `lines` in the rectangle `rect` of the top region now (each at most rect.width cells;
+   * Ink must leave the rectangle blank), or give the rectangle back to Ink (undefined).
+   */
+  setRegion(rect: Rect | undefined, lines: readonly string[] = []): void {
+    if (this.#disposed) return;
+    const old = this.#region?.rect;
+    this.#region = rect ? { rect, lines: [...lines] } : undefined;
+    if (old && (!rect || old.x !== rect.x || old.y !== rect.y || old.width !== rect.width || old.height !== rect.height)) {
+      // The old rectangle's rows come back to Ink: repaint them whole.
+      for (let r = old.y; r < old.y + old.height; r++) this.#shown[r] = undefined;
+    }
+    const from = Math.min(old?.y ?? Infinity, rect?.y ?? Infinity);
+    const to = Math.max(old ? old.y + old.height : -Infinity, rect ? rect.y + rect.height : -Infinity);
+    if (from < to) this.#paint(Math.max(0, from), Math.min(this.#topRows(), to));
+  }
+
   /** Repaint every row (Ctrl-L, after a suspend): the terminal's contents are not trusted. */
   redraw(): void {
     if (this.#disposed) return;
     this.#shown = [];
+    this.#shownSeg = [];
     this.#out.write("\x1b[?25l\x1b[0m\x1b[H\x1b[2J");
     if (this.#title !== undefined) this.setTitle(this.#title);
     this.#paint(0, this.#rows);
@@ -200,15 +232,31 @@ export class Compositor {
     this.#paint(0, this.#topRows());
   }
 
-  /** Write the rows in [from, to) whose content changed, in one write. */
+  /**
+   * Write the rows in [from, to) whose content changed, in one write. A row in the region is
+   * Ink's line with the region's part written over it; when only that part changed, only its
+   * cells are erased (ECH) and written.
+   */
   #paint(from: number, to: number): void {
     const top = this.#topRows();
+    // A rectangle that no longer fits the screen (a resize, before its painter has caught up) is not drawn.
+    const reg = this.#region && this.#region.rect.x + this.#region.rect.width <= this.#columns && this.#region.rect.y + this.#region.rect.height <= top ? this.#region : undefined;
     let out = "";
     for (let r = from; r < to; r++) {
       const line = r < top ? (this.#ink[r] ?? "") : (this.#bottom[r - top] ?? "");
-      if (this.#shown[r] === line) continue;
+      const inRegion = reg !== undefined && r < top && r >= reg.rect.y && r < reg.rect.y + reg.rect.height;
+      const seg = inRegion ? (reg.lines[r - reg.rect.y] ?? "") : undefined;
+      const lineChanged = this.#shown[r] !== line;
+      if (!lineChanged && this.#shownSeg[r] === seg) continue;
+      const at = inRegion ? `\x1b[${r + 1};${reg.rect.x + 1}H` : "";
+      if (lineChanged) {
+        out += `\x1b[${r + 1};1H\x1b[0m\x1b[2K${line}\x1b[0m`;
+        if (seg) out += `${at}${seg}\x1b[0m`;
+      } else {
+        out += `${at}\x1b[0m\x1b[${reg!.rect.width}X${seg ?? ""}\x1b[0m`;
+      }
       this.#shown[r] = line;
-      out += `\x1b[${r + 1};1H\x1b[0m\x1b[2K${line}\x1b[0m`;
+      this.#shownSeg[r] = seg;
       this.stats.rowsWritten++;
     }
     if (out) this.#out.write(out);
@@ -219,6 +267,7 @@ export class Compositor {
     this.#columns = this.#out.columns || this.#columns;
     this.#rows = this.#out.rows || this.#rows;
     this.#shown = [];
+    this.#shownSeg = [];
     this.#ink = [];
     this.#out.write("\x1b[0m\x1b[H\x1b[2J");
     for (const l of [...this.#resizeListeners]) l();

@@ -168,13 +168,16 @@ export async function markRead(ctx: FeatureContext, account: Account, jid: strin
   const conv = getConversation(ctx.store.account(account.name), peer);
   const unread = conv?.unread ?? 0;
   let displayed: string | undefined;
+  const before = ctx.store.account(account.name).conversations[peer];
+  // Unread goes to 0 at once (before any await): a host that reads the conversation in view as
+  // messages arrive never shows a count that is about to vanish.
+  ctx.store.dispatch({ type: "conversations/read", account: account.name, peer });
   const last = lastMarkable(conv);
   if (last && last.id !== conv?.displayedSent && ctx.settings().send_markers && account.online) {
     await sendSide(ctx, account, buildMarker(last.from, last.wireId ?? last.id, "displayed", last.type === "normal" ? "normal" : "chat"));
     displayed = last.id;
+    ctx.store.dispatch({ type: "conversations/read", account: account.name, peer, displayed });
   }
-  const before = ctx.store.account(account.name).conversations[peer];
-  ctx.store.dispatch({ type: "conversations/read", account: account.name, peer, displayed });
   if (ctx.store.account(account.name).conversations[peer] !== before) publishConversation(ctx, account.name, peer, "read");
   return displayed ? { peer, unread, displayed } : { peer, unread };
 }
