@@ -167,3 +167,38 @@ describe("Ink through the compositor", () => {
     expect(rowsWritten(term.take())).toEqual([2]);
   });
 });
+
+describe("a region of the screen drawn apart from Ink", () => {
+  test("only the region's cells are rewritten when only it changed; Ink's changes rewrite the row and then the region", () => {
+    const term = new FakeTerminal();
+    const c = new Compositor(term);
+    c.setBottom(["> "]);
+    c.inkStdout.write(["tabs", "roster │", "roster │", "status"].join("\n"));
+    c.setRegion({ x: 9, y: 1, width: 20, height: 2 }, ["hello", "world"]);
+    term.take();
+    c.setRegion({ x: 9, y: 1, width: 20, height: 2 }, ["hello", "there"]);
+    const w = term.take();
+    expect(w).toBe("\x1b[3;10H\x1b[0m\x1b[20Xthere\x1b[0m");
+    // Ink changes row 2: the row is written whole, then the region's part over it.
+    c.inkStdout.write(["tabs", "Roster │", "roster │", "status"].join("\n"));
+    const w2 = term.take();
+    expect(rowsWritten(w2)).toEqual([2]);
+    expect(w2).toBe("\x1b[2;1H\x1b[0m\x1b[2KRoster │\x1b[0m\x1b[2;10Hhello\x1b[0m");
+  });
+
+  test("given back to Ink, its rows are repainted whole; a rectangle that no longer fits is not drawn", () => {
+    const term = new FakeTerminal();
+    const c = new Compositor(term);
+    c.setBottom(["> "]);
+    c.inkStdout.write(["a", "b", "c"].join("\n"));
+    c.setRegion({ x: 5, y: 0, width: 10, height: 2 }, ["x", "y"]);
+    term.take();
+    c.setRegion(undefined);
+    const w = term.take();
+    expect(rowsWritten(w)).toEqual([1, 2]);
+    expect(w).not.toContain("x");
+    // Wider than the screen (40 columns): not drawn.
+    c.setRegion({ x: 35, y: 0, width: 10, height: 1 }, ["too wide"]);
+    expect(term.take()).not.toContain("too wide");
+  });
+});

@@ -69,3 +69,24 @@ test("a frame store spaces frames busyFactor times what telling cost while rende
   expect(told[1]! - told[0]!).toBeGreaterThanOrEqual(110);
   expect(told[1]! - told[0]!).toBeLessThan(1000);
 });
+
+test("a first listener runs before the others, and what it dispatches is what they see", async () => {
+  const store = createStore(undefined, { notify: "frame", frameMs: 5 });
+  const seen: string[] = [];
+  store.subscribe(() => seen.push(`view sees ${Object.keys(store.getState().accounts).join(",")}`));
+  store.subscribe(
+    () => {
+      seen.push("first");
+      if (!store.getState().accounts.read) store.dispatch({ type: "account/reset", account: "read" });
+    },
+    { first: true },
+  );
+  store.dispatch({ type: "account/reset", account: "a" });
+  await new Promise<void>((resolve) => {
+    const off = store.subscribe(() => {
+      off();
+      resolve();
+    });
+  });
+  expect(seen.slice(0, 2)).toEqual(["first", "view sees a,read"]);
+});

@@ -17,7 +17,7 @@ import { memo } from "react";
 
 import { sanitizeSegments, type Segment } from "../../core/text/sanitize.js";
 import { parseStyling, type StyledSpan } from "../../core/text/styling.js";
-import { displayWidth, wrapSegments } from "../../core/text/width.js";
+import { displayWidth, truncateSegments, wrapSegments } from "../../core/text/width.js";
 
 export interface RemoteTextProps {
   text: string;
@@ -70,6 +70,11 @@ function styled(segments: readonly Segment[], style: SpanStyle | undefined): Saf
   const out: SafeSpan[] = [];
   for (const s of segments) if (s.text !== "") out.push({ ...style, ...s } as SafeSpan);
   return out;
+}
+
+/** Spans cut to `width` columns with an ellipsis (as Ink's truncate-end), placeholders never cut in half. */
+export function truncateSpans(spans: readonly SafeSpan[], width: number): SafeSpan[] {
+  return truncateSegments(spans, width) as SafeSpan[];
 }
 
 /** Remote text as spans (placeholders inert); `strict` for identifiers, `multiline` keeps "\n". */

@@ -10,7 +10,7 @@
 import type { Store } from "../../core/store/store.js";
 import type { ChatMessage, Conversation } from "../../core/store/types.js";
 import { visibleMessages } from "../components/ChatView.js";
-import { localSpans, remoteSpans, spanRowAnsi, wrapSpans, type SafeSpan } from "../components/RemoteText.js";
+import { localSpans, remoteSpans, spanRowAnsi, truncateSpans, type SafeSpan } from "../components/RemoteText.js";
 import { belowMarkerText } from "../components/rows.js";
 import { DEFAULT_FORMATS, type Formats } from "../format.js";
 import type { Compositor, Rect } from "./compositor.js";
@@ -42,7 +42,7 @@ function footerRows(peer: string, width: number, empty: boolean, typing: boolean
   if (typing) out.push([...remoteSpans(peer, { strict: true }, { dim: true, italic: true }), ...localSpans(" is typing…", { dim: true, italic: true })]);
   if (below.scrolled) out.push(localSpans(belowMarkerText(below.count, width), { inverse: true }));
   // One row each, cut at the width (as Ink's truncate-end does).
-  return out.map((spans) => spanRowAnsi(wrapSpans(spans, Math.max(1, width))[0] ?? []));
+  return out.map((spans) => spanRowAnsi(truncateSpans(spans, Math.max(1, width))));
 }
 
 export function attachChatSurface(screen: Compositor, store: Store): ChatSurface {
