@@ -148,6 +148,8 @@ describe("Ink through the compositor", () => {
   let unmount: (() => void) | undefined;
   afterEach(() => unmount?.());
 
+  // debug: Ink writes every frame whole and at once, and also under CI=true (where Ink's live
+  // frames are switched off; the real host hides CI from Ink, see loadInteractive in src/cli/main.ts).
   test("a state change in one row repaints that row only", async () => {
     const term = new FakeTerminal();
     const c = new Compositor(term);
@@ -158,7 +160,7 @@ describe("Ink through the compositor", () => {
       bump = () => setN((x) => x + 1);
       return h(Box, { flexDirection: "column", height: c.inkStdout.rows }, h(Text, null, "tab bar"), h(Text, null, `count ${n}`), h(Text, null, "status"));
     }
-    const inst = render(h(Screen), { stdout: c.inkStdout as unknown as NodeJS.WriteStream, stdin: new EventEmitter() as unknown as NodeJS.ReadStream, patchConsole: false, exitOnCtrlC: false, maxFps: 1000 });
+    const inst = render(h(Screen), { stdout: c.inkStdout as unknown as NodeJS.WriteStream, stdin: new EventEmitter() as unknown as NodeJS.ReadStream, patchConsole: false, exitOnCtrlC: false, debug: true });
     unmount = () => inst.unmount();
     await waitFor(() => term.written.includes("count 0"));
     term.take();
