@@ -31,7 +31,9 @@ if (!cfg) {
   process.exit(2);
 }
 const load = <T>(rel: string): Promise<T> => import(pathToFileURL(path.join(cfg.dist, rel)).href) as Promise<T>;
+// As bin/jabterm.js does: React's production build, and the garbage collector's settings.
 process.env.NODE_ENV ??= "production";
+(await load<typeof import("../src/cli/runtime.js")>("cli/runtime.js")).tuneRuntime();
 const [{ runInteractive }, { createClient }, { ConfigStore }, { resolvePaths, ensurePrivateDir }, { createLogger }, { xml }] = await Promise.all([
   load<typeof import("../src/cli/interactive.js")>("cli/interactive.js"),
   load<typeof import("../src/core/client.js")>("core/client.js"),

@@ -2,25 +2,15 @@
  * The conversation drawn onto its rectangle by the chat surface, from a real store: the same
  * layout as <ChatView>, redrawn on store notifications, sanitised, scroll clamped.
  */
-import { EventEmitter } from "node:events";
 
 import { describe, expect, test } from "vitest";
 
 import { createStore } from "../../src/core/store/store.js";
 import { Compositor } from "../../src/ui/screen/compositor.js";
 import { attachChatSurface } from "../../src/ui/screen/chat-surface.js";
+import { FakeTerminal } from "../helpers/fake-terminal.js";
 import { waitFor } from "../helpers/wait-for.js";
 import { chatMessage } from "./render-app.js";
-
-class FakeTerminal extends EventEmitter {
-  columns = 60;
-  rows = 12;
-  written = "";
-  write(chunk: string): boolean {
-    this.written += chunk;
-    return true;
-  }
-}
 
 /** What the terminal shows in the region's rows, from the compositor's writes (each region row is written after its position). */
 function regionText(w: string): string {
@@ -28,7 +18,7 @@ function regionText(w: string): string {
 }
 
 function setup() {
-  const term = new FakeTerminal();
+  const term = new FakeTerminal(60, 12);
   const screen = new Compositor(term);
   screen.setBottom(["> "]);
   screen.inkStdout.write(new Array(11).fill("").join("\n"));

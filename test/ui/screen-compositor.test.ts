@@ -12,27 +12,8 @@ import { afterEach, describe, expect, test } from "vitest";
 import { LineEditor } from "../../src/ui/input/line-editor.js";
 import { Compositor, parseFrame } from "../../src/ui/screen/compositor.js";
 import { attachLineSurface, commandLineRows } from "../../src/ui/screen/line-surface.js";
+import { FakeTerminal } from "../helpers/fake-terminal.js";
 import { waitFor } from "../helpers/wait-for.js";
-
-class FakeTerminal extends EventEmitter {
-  columns = 40;
-  rows = 10;
-  written = "";
-  write(chunk: string): boolean {
-    this.written += chunk;
-    return true;
-  }
-  take(): string {
-    const w = this.written;
-    this.written = "";
-    return w;
-  }
-  resize(columns: number, rows: number): void {
-    this.columns = columns;
-    this.rows = rows;
-    this.emit("resize");
-  }
-}
 
 /** The rows a write addressed ("\x1b[<row>;1H"), 1-based. */
 const rowsWritten = (w: string): number[] => [...w.matchAll(/\x1b\[(\d+);1H/g)].map((m) => Number(m[1]));
