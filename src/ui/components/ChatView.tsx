@@ -4,8 +4,7 @@
  * styled, wrapped with wide characters and combining marks counted), so the rows counted for the
  * visible slice are exactly the rows drawn; only those are rendered.
  */
-import { Text } from "ink";
-import { memo, useCallback, useMemo } from "react";
+import { memo, useCallback } from "react";
 
 import type { JabtermClient } from "../../core/client.js";
 import type { ChatMessage, Conversation } from "../../core/store/types.js";
@@ -13,8 +12,8 @@ import { consistentColor } from "../../core/text/colors.js";
 import { formatStamp, DEFAULT_FORMATS, type Formats } from "../format.js";
 import { useStoreSelector } from "../hooks/use-store.js";
 import { CRYPTO_COLOR, CRYPTO_GLYPH, STATE_MARK } from "../theme.js";
-import { layoutEntry, localSpans, RemoteText, remoteSpans, styledSpans, type SafeSpan } from "./RemoteText.js";
-import { BelowMarker, bottomWindow, layoutCache, RowsView, useScrollClamp, type Entry, type Window } from "./rows.js";
+import { layoutEntry, localSpans, remoteSpans, SpanRow, styledSpans, truncateSpans, type SafeSpan } from "./RemoteText.js";
+import { belowMarkerText, bottomWindow, layoutCache, RowsView, useScrollClamp, type Entry, type Window } from "./rows.js";
 
 /** A message's time as `time_format` says ("HH:mm" by default). */
 export function formatTime(iso: string, format = DEFAULT_FORMATS.time): string {
@@ -114,6 +113,40 @@ export function visibleMessages(messages: readonly ChatMessage[], rows: number, 
   return { ...win, items };
 }
 
+const withoutJoins = new WeakMap<readonly ChatMessage[], readonly ChatMessage[]>();
+
+/** A conversation's messages, joins and leaves left out when `hideJoins` (cached per messages array). */
+function shownMessages(all: readonly ChatMessage[], hideJoins: boolean | undefined): readonly ChatMessage[] {
+  if (!hideJoins) return all;
+  let out = withoutJoins.get(all);
+  if (!out) {
+    out = all.filter((m) => m.notice !== "join" && m.notice !== "leave");
+    withoutJoins.set(all, out);
+  }
+  return out;
+}
+
+/**
+ * What a conversation pane shows, for <ChatView> (through Ink) and the terminal's chat surface
+ * (ui/screen/chat-surface.ts) alike: the message rows that fit, and the footer rows under them
+ * (no messages yet, typing, newer below), each cut to `width`.
+ */
+export function chatPane(
+  conv: Conversation | undefined,
+  opts: { peer: string; rows: number; width: number; scroll: number; formats?: Formats; hideJoins?: boolean },
+): Window & { footer: SafeSpan[][] } {
+  const messages = shownMessages(conv?.messages ?? [], opts.hideJoins);
+  const typing = conv?.chatState?.state === "composing";
+  const reserved = (typing ? 1 : 0) + (opts.scroll > 0 ? 1 : 0);
+  // A conversation keyed by a full JID is a private one with a room occupant.
+  const win = visibleMessages(messages, Math.max(1, opts.rows - reserved), opts.width, opts.scroll, opts.formats ?? DEFAULT_FORMATS, opts.peer.includes("/"));
+  const footer: SafeSpan[][] = [];
+  if (messages.length === 0) footer.push([...localSpans("No messages yet. Type to write to ", { dim: true }), ...remoteSpans(opts.peer, { strict: true }, { dim: true }), ...localSpans(".", { dim: true })]);
+  if (typing) footer.push([...remoteSpans(opts.peer, { strict: true }, { dim: true, italic: true }), ...localSpans(" is typing…", { dim: true, italic: true })]);
+  if (win.scroll > 0) footer.push(localSpans(belowMarkerText(win.hiddenBelow, opts.width), { inverse: true }));
+  return { rows: win.rows, scroll: win.scroll, hiddenBelow: win.hiddenBelow, footer: footer.map((f) => truncateSpans(f, Math.max(1, opts.width))) };
+}
+
 export interface ChatViewProps {
   client: JabtermClient;
   account: string;
@@ -132,27 +165,8 @@ export interface ChatViewProps {
 export const ChatView = memo(function ChatView({ client, account, peer, rows, width, scroll, formats = DEFAULT_FORMATS, onScrollClamp, hideJoins }: ChatViewProps) {
   const select = useCallback((s: Parameters<Parameters<typeof useStoreSelector>[1]>[0]) => s.accounts[account]?.conversations[peer], [account, peer]);
   const conv = useStoreSelector<Conversation | undefined>(client.store, select);
-  const all = conv?.messages;
-  const messages = useMemo(() => (hideJoins && all ? all.filter((m) => m.notice !== "join" && m.notice !== "leave") : (all ?? [])), [all, hideJoins]);
-  const typing = conv?.chatState?.state === "composing";
-  const reserved = (typing ? 1 : 0) + (scroll > 0 ? 1 : 0);
-  // A conversation keyed by a full JID is a private one with a room occupant.
-  const win = visibleMessages(messages, Math.max(1, rows - reserved), width, scroll, formats, peer.includes("/"));
-  useScrollClamp(scroll, win.scroll, onScrollClamp);
-  const footer = (
-    <>
-      {messages.length === 0 ? (
-        <Text dimColor wrap="truncate-end">
-          No messages yet. Type to write to <RemoteText text={peer} strict />.
-        </Text>
-      ) : null}
-      {typing ? (
-        <Text dimColor italic wrap="truncate-end">
-          <RemoteText text={peer} strict /> is typing…
-        </Text>
-      ) : null}
-      {win.scroll > 0 ? <BelowMarker count={win.hiddenBelow} width={width} /> : null}
-    </>
-  );
-  return <RowsView rows={win.rows} height={rows} width={width} footer={footer} />;
+  const pane = chatPane(conv, { peer, rows, width, scroll, formats, hideJoins });
+  useScrollClamp(scroll, pane.scroll, onScrollClamp);
+  const footer = pane.footer.map((spans, i) => <SpanRow key={`footer/${i}`} spans={spans} />);
+  return <RowsView rows={pane.rows} height={rows} width={width} footer={footer} />;
 });

@@ -89,12 +89,6 @@ export class InkStdout extends EventEmitter {
     if (typeof done === "function") queueMicrotask(() => (done as () => void)());
     return true;
   }
-  hasColors(): boolean {
-    return true;
-  }
-  getColorDepth(): number {
-    return 8;
-  }
 }
 
 /** A rectangle of the screen, in cells from the top left (0-based). */
