@@ -2,8 +2,8 @@
  * Group commit: the history store's "stored before shown" with one commit per socket read instead
  * of one per message.
  *
- * The transport parses each socket read synchronously inside `withinRead` (at most READ_SLICE
- * bytes: a flood arrives as reads of a dozen or two messages). While a read is parsed, a store may
+ * The transport parses socket reads in slices of at most READ_SLICE bytes (about ten small
+ * messages), each synchronously inside `withinRead`; a "read" below is one such slice. While a read is parsed, a store may
  * hold its writes in one open transaction (`holdCommit`); `settle()` commits everything held, and
  * runs at the end of the read, before the turn ends. Nothing that could show or acknowledge a
  * message leaves the process before that commit:

@@ -88,9 +88,12 @@ async function client(storeNotify: "frame" | "sync" = "frame") {
 const stanza = (body: string, sid: string) =>
   xml("message", { from: `${BOB}/phone`, to: `${ME}/jabterm`, type: "chat", id: `w-${sid}` }, xml("body", {}, body), xml("stanza-id", { xmlns: "urn:xmpp:sid:0", by: ME, id: sid }));
 
-/** A connection with a real parser over a fake socket, its stanzas handed to the client. */
+/**
+ * A connection with a real parser over a fake socket, its stanzas handed to the client. Each read
+ * is parsed at once (no budget per turn: stream-parser.test.ts tests that).
+ */
 function connection(c: JabtermClient, onWrite: (data: string) => void) {
-  const conn = new JabConnection({ domain: "example.org", tls: { servername: "example.org" }, limits: { maxStanzaSize: 65536, maxDepth: 16 }, timeout: 1000 });
+  const conn = new JabConnection({ domain: "example.org", tls: { servername: "example.org" }, limits: { maxStanzaSize: 65536, maxDepth: 16 }, timeout: 1000, turnBudgetMs: Number.POSITIVE_INFINITY });
   conn.on("error", () => {});
   const socket = Object.assign(new EventEmitter(), { write: (d: string, cb: (e?: Error | null) => void) => (onWrite(d), cb(null)), pause() {}, resume() {}, end() {}, destroy() {}, secure: true });
   conn._attachSocket(socket);

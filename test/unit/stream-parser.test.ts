@@ -91,8 +91,9 @@ describe("hardened stream parser", () => {
 });
 
 describe("connection input decoding", () => {
-  function connectionWithParser() {
-    const conn = new JabConnection({ domain: "localhost", tls: { servername: "localhost" }, limits: { maxStanzaSize: 65536, maxDepth: 16 }, timeout: 1000 });
+  /** `turnBudgetMs`: Infinity parses every read at once; 0 parses one slice a turn. */
+  function connectionWithParser(turnBudgetMs = Number.POSITIVE_INFINITY) {
+    const conn = new JabConnection({ domain: "localhost", tls: { servername: "localhost" }, limits: { maxStanzaSize: 65536, maxDepth: 16 }, timeout: 1000, turnBudgetMs });
     conn.on("error", () => {});
     const socket = Object.assign(new EventEmitter(), { paused: 0, resumed: 0, pause: () => socket.paused++, resume: () => socket.resumed++ });
     conn._attachSocket(socket);
@@ -108,27 +109,54 @@ describe("connection input decoding", () => {
 
   const burst = (from: number, n: number) => Array.from({ length: n }, (_, i) => `<message id='m${from + i}'><body>message number ${from + i} of a flood</body></message>`).join("");
 
-  test("a big read is parsed a slice per event-loop turn, in order, the socket paused meanwhile", async () => {
-    const { conn, elements, errors, socket } = connectionWithParser();
+  const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+  test("a big read is parsed a slice per turn of the event loop, in order, the socket paused meanwhile", async () => {
+    const { conn, elements, errors, socket } = connectionWithParser(0);
     conn._onData(Buffer.from(HEADER));
-    conn._onData(Buffer.from(burst(0, 3000))); // ~230 KB in one read
+    await nextTurn();
+    conn._onData(Buffer.from(burst(0, 3000))); // ~240 KB in one read
     conn._onData(Buffer.from(burst(3000, 10))); // a later read waits its turn behind it
     const parsedAtOnce = elements.length;
     let parsedWhenOtherWorkRan = -1;
     setImmediate(() => (parsedWhenOtherWorkRan = elements.length));
     expect(parsedAtOnce).toBeGreaterThan(0);
-    expect(parsedAtOnce).toBeLessThan(200);
+    expect(parsedAtOnce).toBeLessThan(100); // one slice: 4 KB
     expect(socket.paused).toBeGreaterThan(0);
     await waitFor(() => elements.length === 3010);
     expect(errors).toEqual([]);
-    expect(parsedWhenOtherWorkRan).toBeGreaterThan(0);
-    expect(parsedWhenOtherWorkRan).toBeLessThan(3010);
+    expect(parsedWhenOtherWorkRan).toBeGreaterThan(parsedAtOnce);
+    expect(parsedWhenOtherWorkRan).toBeLessThan(200); // a second slice, not the rest
     expect(elements.map((e) => e.attrs.id)).toEqual(Array.from({ length: 3010 }, (_, i) => `m${i}`));
     expect(socket.resumed).toBeGreaterThan(0);
   });
 
+  test("many small reads in one turn share its budget: the rest waits for later turns", async () => {
+    // What libuv does with a busy TLS socket: one record after another, each small, all before it
+    // looks at the terminal again.
+    const { conn, elements, errors, socket } = connectionWithParser(0);
+    conn._onData(Buffer.from(HEADER));
+    await nextTurn();
+    for (let r = 0; r < 100; r++) conn._onData(Buffer.from(burst(r * 40, 40))); // 100 reads of ~3 KB
+    expect(elements).toHaveLength(40); // the turn's first read; its budget is spent
+    expect(socket.paused).toBeGreaterThan(0);
+    await nextTurn();
+    expect(elements).toHaveLength(80); // a read a turn: the terminal gets its turn in between
+    await waitFor(() => elements.length === 4000);
+    expect(errors).toEqual([]);
+    expect(elements.map((e) => e.attrs.id)).toEqual(Array.from({ length: 4000 }, (_, i) => `m${i}`));
+    expect(socket.resumed).toBeGreaterThan(0);
+  });
+
+  test("a budget of some ms parses reads at once until it is spent", () => {
+    const { conn, elements } = connectionWithParser(10_000);
+    conn._onData(Buffer.from(HEADER));
+    for (let r = 0; r < 10; r++) conn._onData(Buffer.from(burst(r * 40, 40)));
+    expect(elements).toHaveLength(400);
+  });
+
   test("a close with stanzas still queued parses them all before the close is handled", () => {
-    const { conn, elements, socket } = connectionWithParser();
+    const { conn, elements, socket } = connectionWithParser(0);
     conn._onData(Buffer.from(HEADER + burst(0, 1000)));
     expect(elements.length).toBeLessThan(1000);
     socket.emit("close", false);

@@ -3,6 +3,7 @@
  * endpoint selection with per-account sockets, a streaming UTF-8 decoder, a hardened parser, and
  * writes that fail cleanly instead of throwing out of a dead socket.
  */
+import { performance } from "node:perf_hooks";
 import { TextDecoder } from "node:util";
 
 import { Client } from "@xmpp/client-core";
@@ -20,8 +21,10 @@ const XML_ILLEGAL_SRC = "[\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\uFFFE\\u
 const XML_ILLEGAL = new RegExp(XML_ILLEGAL_SRC);
 const XML_ILLEGAL_G = new RegExp(XML_ILLEGAL_SRC, "g");
 
-/** The most bytes parsed in one turn of the event loop (about 30 small messages). */
-const READ_SLICE = 8 * 1024;
+/** The most bytes parsed at once (about ten small messages). */
+const READ_SLICE = 4 * 1024;
+/** Parsing stops for the turn of the event loop once it has taken this long (ms). */
+const TURN_BUDGET_MS = 4;
 
 export type Endpoint =
   | { kind: "tcp"; host: string; port: number }
@@ -38,6 +41,12 @@ export interface ConnectionSettings {
   limits: ParserLimits;
   /** Timeout for each step of the stream (open, close, socket connect), ms. */
   timeout: number;
+  /**
+   * How long parsing may take in one turn of the event loop before the rest waits for the next
+   * turn, ms (default TURN_BUDGET_MS). Tests set 0 (every read after a turn's first slice waits)
+   * or Infinity (everything at once).
+   */
+  turnBudgetMs?: number;
 }
 
 export class JabConnection extends Client {
@@ -103,13 +112,16 @@ export class JabConnection extends Client {
   }
 
   /**
-   * A read of many stanzas (a flood, a roster of thousands, an archive page) is parsed a slice per
-   * turn of the event loop, the socket paused meanwhile: keystrokes and frames get their turn
-   * between slices instead of waiting for thousands of stanzas. Order is kept; nothing is dropped.
+   * A read of many stanzas (a flood, a roster of thousands, an archive page) is parsed a slice at a
+   * time, for at most TURN_BUDGET_MS per turn of the event loop; the socket is paused while slices
+   * wait, so keystrokes and frames get their turn between them instead of waiting behind thousands
+   * of stanzas. The budget counts every read of a turn: libuv hands a busy socket's reads over one
+   * after another (a TLS record each) before it looks at the terminal again. Order is kept; nothing
+   * is dropped.
    */
   override _onData(data: Buffer | string): void {
     if (this.#pending.length) {
-      this.#pending.push(data);
+      this.#pending.push(data); // the socket is being paused: what was already read waits its turn
       return;
     }
     this.#feed(data);
@@ -117,24 +129,54 @@ export class JabConnection extends Client {
 
   #pending: (Buffer | string)[] = [];
   #drainTimer: NodeJS.Immediate | null = null;
+  /** When parsing began in this turn of the event loop (-1: not yet). */
+  #turnStart = -1;
 
-  #feed(data: Buffer | string): void {
-    if (typeof data !== "string" && data.length > READ_SLICE) {
-      this.#pending.unshift(data.subarray(READ_SLICE)); // first in line: order is kept
-      data = data.subarray(0, READ_SLICE);
-      (this.socket as XmppSocket | null)?.pause?.();
-      this.#drainTimer ??= setImmediate(() => this.#drain());
+  /** Whether this turn's parsing budget is spent (the first call of a turn starts it). */
+  #overBudget(): boolean {
+    const now = performance.now();
+    if (this.#turnStart < 0) {
+      this.#turnStart = now;
+      setImmediate(() => (this.#turnStart = -1)); // after this turn's reads: the next turn starts afresh
+      return false;
     }
-    this.#parse(data);
+    return now - this.#turnStart >= (this.settings.turnBudgetMs ?? TURN_BUDGET_MS);
+  }
+
+  /** Parse `data` slice by slice while the budget lasts; the rest waits, first in line. */
+  #feed(data: Buffer | string): void {
+    const rest = this.#parseSlices(data, true);
+    if (rest === undefined) return;
+    this.#pending.unshift(rest);
+    (this.socket as XmppSocket | null)?.pause?.();
+    this.#drainTimer ??= setImmediate(() => this.#drain());
+  }
+
+  /**
+   * Parse `data` READ_SLICE bytes at a time (the parser's size limit counts each write, and a
+   * slice is one group commit); with `budget`, stop once the turn's budget is spent and return
+   * what is left.
+   */
+  #parseSlices(data: Buffer | string, budget: boolean): Buffer | string | undefined {
+    let rest: Buffer | string | undefined = data;
+    while (rest !== undefined) {
+      if (budget && this.#overBudget()) return rest;
+      let slice: Buffer | string = rest;
+      rest = undefined;
+      if (typeof slice !== "string" && slice.length > READ_SLICE) {
+        rest = slice.subarray(READ_SLICE);
+        slice = slice.subarray(0, READ_SLICE);
+      }
+      this.#parse(slice);
+    }
+    return undefined;
   }
 
   #drain(): void {
     this.#drainTimer = null;
-    const next = this.#pending.shift();
-    if (next === undefined) return;
-    this.#feed(next);
-    if (this.#pending.length) this.#drainTimer ??= setImmediate(() => this.#drain());
-    else (this.socket as XmppSocket | null)?.resume?.();
+    this.#turnStart = -1;
+    while (this.#pending.length && this.#drainTimer === null) this.#feed(this.#pending.shift()!);
+    if (!this.#pending.length && this.#drainTimer === null) (this.socket as XmppSocket | null)?.resume?.();
   }
 
   /** Parse everything still queued now (the socket closed or was replaced). */
@@ -143,7 +185,7 @@ export class JabConnection extends Client {
     this.#drainTimer = null;
     const rest = this.#pending;
     this.#pending = [];
-    for (const d of rest) this.#parse(d);
+    for (const d of rest) this.#parseSlices(d, false);
   }
 
   /** Bytes from TCP/TLS are decoded as a stream (a character split across reads stays whole). */
