@@ -21,6 +21,7 @@ import { fileURLToPath } from "node:url";
 import headless from "@xterm/headless";
 import ts from "typescript";
 
+import { NODE_START_FLAGS } from "../src/cli/runtime.js";
 import { ConfigStore } from "../src/core/config/config.js";
 import { resolvePaths } from "../src/core/config/paths.js";
 import { controlClient, echoProbe } from "./tui-shared.js";
@@ -77,7 +78,7 @@ try {
   const t0 = performance.now();
   // PROFILE=<dir>: a V8 CPU profile of the app (open it in Chrome DevTools).
   const profile = process.env.PROFILE ? `--cpu-prof --cpu-prof-dir=${quote(path.resolve(process.env.PROFILE))} ` : "";
-  app = spawn("script", ["-qfec", `stty cols ${COLS} rows ${ROWS} && exec ${quote(process.execPath)} ${profile}${quote(appFile)}`, "/dev/null"], { stdio: ["pipe", "pipe", "inherit"], env });
+  app = spawn("script", ["-qfec", `stty cols ${COLS} rows ${ROWS} && exec ${quote(process.execPath)} ${NODE_START_FLAGS.map((f) => `${quote(f)} `).join("")}${profile}${quote(appFile)}`, "/dev/null"], { stdio: ["pipe", "pipe", "inherit"], env });
   const appExit = new Promise<number>((resolve) => app!.once("exit", (c) => resolve(c ?? -1)));
 
   let termBytes = 0;

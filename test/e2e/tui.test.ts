@@ -45,7 +45,8 @@ run("the full-screen interface in tmux", () => {
     let term: Terminal | undefined;
     try {
       // The shell prints jabterm's exit status on the normal screen once the interface is gone.
-      const cmd = ["node", BIN, "--config-dir", dirs.configDir, "--data-dir", dirs.dataDir, "--log-file", dirs.logFile].map((x) => `'${x}'`).join(" ");
+      // The binary starts itself by its first lines, as npm's link does (node with its start flags).
+      const cmd = [BIN, "--config-dir", dirs.configDir, "--data-dir", dirs.dataDir, "--log-file", dirs.logFile].map((x) => `'${x}'`).join(" ");
       term = await startTerminal(["sh", "-c", `${cmd}; echo "JABTERM_EXIT=$?"`], { columns: 110, rows: 30, env: { CI: "true" } }); // a CI variable must not stop live frames (bin/jabterm.js)
       await term.waitFor(/work: online as/);
       await term.waitFor(/home: online as/);
@@ -97,7 +98,7 @@ run("the full-screen interface in tmux", () => {
 
   test("Ctrl-Z suspends to the normal screen, SIGCONT brings the interface back", async () => {
     const dirs = configure([]);
-    const cmd = ["node", BIN, "--config-dir", dirs.configDir, "--data-dir", dirs.dataDir, "--log-file", dirs.logFile].map((x) => `'${x}'`).join(" ");
+    const cmd = [BIN, "--config-dir", dirs.configDir, "--data-dir", dirs.dataDir, "--log-file", dirs.logFile].map((x) => `'${x}'`).join(" ");
     const term = await startTerminal(["sh", "-c", `echo BEFORE-JABTERM; ${cmd}; echo "JABTERM_EXIT=$?"`], { columns: 100, rows: 24, env: { CI: "true" } });
     try {
       await term.waitFor(/No accounts yet/);
