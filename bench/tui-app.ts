@@ -44,12 +44,23 @@ if (inspector) {
 }
 const load = <T>(rel: string): Promise<T> => import(pathToFileURL(path.join(cfg.dist, rel)).href) as Promise<T>;
 
+// TRACE=<file>: a timeline of the app for bench/trace-report.ts, kept in memory and written to the
+// file at exit (bench/tui.ts adds its keystrokes after that). One line each, times in Unix ms:
+//   CB <start> <ms> <main thread on a CPU, ms> <runnable but waiting for a CPU, ms> <kind>
+//      every event-loop callback over 0.5 ms (kind: TLSWRAP a socket read, TTYWRAP or TickObject
+//      the terminal, Timeout, Immediate ...; the CPU figures are the kernel's, where it has them)
+//   GC <start> <ms> <kind>     IN <t>: the terminal was read     OUT <t>: the terminal was written
+const TRACE = process.env.TRACE;
+const trace: string[] = [];
+const unixMs = (t = performance.now()) => (performance.timeOrigin + t).toFixed(1);
+
 // Count what the interface writes to the terminal, from its first byte on.
 let writes = 0;
 let bytes = 0;
 const rawWrite = process.stdout.write.bind(process.stdout) as (...args: unknown[]) => boolean;
 process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
   writes++;
+  if (TRACE) trace.push(`OUT ${unixMs()}`);
   bytes += typeof chunk === "string" ? Buffer.byteLength(chunk) : chunk.length;
   return rawWrite(chunk, ...rest);
 }) as typeof process.stdout.write;
@@ -124,33 +135,41 @@ new PerformanceObserver((list) => {
     else if (kind === perfConstants.NODE_PERFORMANCE_GC_MAJOR) gc.major++;
     else if (kind === perfConstants.NODE_PERFORMANCE_GC_INCREMENTAL) gc.incremental++;
     else gc.weak++;
+    if (TRACE) trace.push(`GC ${unixMs(e.startTime)} ${e.duration.toFixed(1)} ${kind}`);
   }
 }).observe({ entryTypes: ["gc"] });
 
-// LONGTASKS=<ms> LONGTASKS_FILE=<file>: every callback from the event loop that ran longer than
-// that is appended to the file with its kind (TCPWRAP: a socket read, Timeout, Immediate, TTYWRAP:
-// the terminal ...) and when (seconds since the process started).
-const LONG = Number(process.env.LONGTASKS ?? 0);
-const LONG_FILE = process.env.LONGTASKS_FILE;
-if (LONG > 0 && LONG_FILE) {
+if (TRACE) {
+  process.on("exit", () => fs.appendFileSync(TRACE, trace.join("\n") + "\n"));
+  /** The main thread's time on a CPU and waiting for one (ns), from the kernel. */
+  const sched = (): [number, number] => {
+    try {
+      const [run, wait] = fs.readFileSync("/proc/thread-self/schedstat", "utf8").split(" ");
+      return [Number(run), Number(wait)];
+    } catch {
+      return [Number.NaN, Number.NaN];
+    }
+  };
   const kinds = new Map<number, string>();
-  const started = new Map<number, [number, NodeJS.CpuUsage]>();
+  const started = new Map<number, [number, [number, number]]>();
+  const stdinId = (process.stdin as unknown as { _handle?: { getAsyncId?(): number } })._handle?.getAsyncId?.();
   createHook({
     init(id, type) {
       kinds.set(id, type);
     },
     before(id) {
-      started.set(id, [performance.now(), process.cpuUsage()]);
+      if (id === stdinId) trace.push(`IN ${unixMs()}`);
+      started.set(id, [performance.now(), sched()]);
     },
     after(id) {
       const start = started.get(id);
       if (start === undefined) return;
       started.delete(id);
-      const [t0, c0] = start;
+      const [t0, s0] = start;
       const ms = performance.now() - t0;
-      if (ms < LONG) return;
-      const c = process.cpuUsage(c0);
-      fs.appendFileSync(LONG_FILE, `${ms.toFixed(1)} ms (cpu ${((c.user + c.system) / 1000).toFixed(1)} ms) ${kinds.get(id) ?? "?"} at ${(t0 / 1000).toFixed(2)} s\n`);
+      if (ms < 0.5) return;
+      const s1 = sched();
+      trace.push(`CB ${unixMs(t0)} ${ms.toFixed(1)} ${((s1[0] - s0[0]) / 1e6).toFixed(1)} ${((s1[1] - s0[1]) / 1e6).toFixed(1)} ${kinds.get(id) ?? "?"}`);
     },
     destroy(id) {
       kinds.delete(id);

@@ -153,9 +153,10 @@ export interface EchoDeps {
  * that shows it on the input line (Infinity on timeout); the line is cleared every 30 letters, or
  * by `clear()` between phases.
  */
-export function echoProbe(d: EchoDeps): { echo(timeout?: number): Promise<number>; clear(): Promise<void> } {
+export function echoProbe(d: EchoDeps): { echo(timeout?: number): Promise<number>; clear(): Promise<void>; lastKeyAt(): number } {
   const LETTERS = "abcdefghijklmnopqrstuvwxyz";
   let typed = "";
+  let keyAt = Number.NaN;
   const clear = async () => {
     d.keys("\x15");
     typed = "";
@@ -167,6 +168,7 @@ export function echoProbe(d: EchoDeps): { echo(timeout?: number): Promise<number
     typed += ch;
     const want = `› ${typed}`;
     const t = performance.now();
+    keyAt = t;
     const shown = d.waitScreen(() => d.inputHas(want), timeout, `echo of ${JSON.stringify(want)}`);
     d.keys(ch);
     try {
@@ -175,5 +177,6 @@ export function echoProbe(d: EchoDeps): { echo(timeout?: number): Promise<number
       return Number.POSITIVE_INFINITY;
     }
   };
-  return { echo, clear };
+  /** When the last key was written (performance.now()). */
+  return { echo, clear, lastKeyAt: () => keyAt };
 }

@@ -23,8 +23,11 @@
  * through it; taking one stops the app for seconds, so the timings of such a run mean nothing),
  * HEAPPROFILE=<dir> (V8's sampling heap profiles of the app there, of the objects that reached
  * V8's old space: start.heapprofile from start to the flood, flood.heapprofile during it; open
- * them in Chrome DevTools' Memory tab, or sum them by function), APP_NODE_FLAGS (node/V8 flags for
- * the app, e.g. "--max-semi-space-size=4").
+ * them in Chrome DevTools' Memory tab, or sum them by function), TRACE=<file> (a timeline of the
+ * flood: each key typed and its echo, and the app's event-loop callbacks, GCs, terminal reads and
+ * writes; `npx tsx bench/trace-report.ts <file>` shows where the slowest echoes waited),
+ * APP_NODE_FLAGS (node/V8 flags for the app instead of those bin/jabterm.js starts node with,
+ * src/cli/runtime.ts: e.g. "--max-semi-space-size=4"; "" for none).
  */
 import { type ChildProcess, fork, spawn } from "node:child_process";
 import fs from "node:fs";
@@ -36,6 +39,7 @@ import { fileURLToPath } from "node:url";
 import headless from "@xterm/headless";
 import ts from "typescript";
 
+import { NODE_START_FLAGS } from "../src/cli/runtime.js";
 import { ConfigStore } from "../src/core/config/config.js";
 import { resolvePaths } from "../src/core/config/paths.js";
 import { HistoryDb } from "../src/core/history/db.js";
@@ -57,6 +61,9 @@ const KEYS = Math.max(10, num("KEYS", 200));
 const COLS = num("COLS", 120);
 const ROWS = num("ROWS", 40);
 const FLOOD_PREFIX = "flood ";
+const TRACE = process.env.TRACE ? path.resolve(process.env.TRACE) : undefined;
+/** With TRACE: when each key was typed during the flood (Unix ms) and how long its echo took. */
+const keyTrace: string[] = [];
 
 if (!prosodyAvailable()) {
   process.stderr.write("bench: prosody is not installed; run: sudo bash scripts/install-deps.sh\n");
@@ -180,7 +187,7 @@ try {
   const quote = (s: string) => `'${s.replace(/'/g, "'\\''")}'`;
   const t0 = performance.now();
   const profile = process.env.PROFILE ? `--cpu-prof --cpu-prof-dir=${quote(path.resolve(process.env.PROFILE))} ` : "";
-  const flags = (process.env.APP_NODE_FLAGS ?? "").split(/\s+/).filter(Boolean).map((f) => `${quote(f)} `).join("");
+  const flags = (process.env.APP_NODE_FLAGS?.split(/\s+/).filter(Boolean) ?? NODE_START_FLAGS).map((f) => `${quote(f)} `).join("");
   app = spawn("script", ["-qfec", `stty cols ${COLS} rows ${ROWS} && exec ${quote(process.execPath)} ${flags}${profile}${quote(appFile)}`, "/dev/null"], { stdio: ["pipe", "pipe", "inherit"], env });
   const appExit = new Promise<number>((resolve) => app!.once("exit", (c) => resolve(c ?? -1)));
 
@@ -265,7 +272,7 @@ try {
   // keystroke to echo
 
   /** One key: ms from its write to the chunk that shows it, or Infinity on timeout. */
-  const { echo: echoOnce, clear: clearLine } = echoProbe({ keys, waitScreen, inputHas, inputEmpty });
+  const { echo: echoOnce, clear: clearLine, lastKeyAt } = echoProbe({ keys, waitScreen, inputHas, inputEmpty });
 
   const idle: number[] = [];
   for (let i = 0; i < KEYS; i++) {
@@ -322,7 +329,9 @@ try {
   })();
   while (!floodDone) {
     // A generous timeout: a key held up for seconds is a figure to report, not a failure.
-    during.push(await echoOnce(120_000));
+    const ms = await echoOnce(120_000);
+    during.push(ms);
+    if (TRACE) keyTrace.push(`KEY ${(performance.timeOrigin + lastKeyAt()).toFixed(1)} ${ms.toFixed(1)}`);
     await sleep(10);
   }
   await poller;
@@ -349,6 +358,7 @@ try {
   await waitScreen(() => screenHas("again to quit"), 5000, "the quit question").catch(() => undefined);
   keys("\x03");
   const exitCode = await Promise.race([appExit, sleep(10_000).then(() => "timeout" as const)]);
+  if (TRACE) fs.appendFileSync(TRACE, `${keyTrace.join("\n")}\n`); // after the app's part (written at its exit)
 
   const pct = (xs: number[], p: number) => {
     const v = [...xs].sort((a, b) => a - b);
