@@ -383,6 +383,34 @@ describe("ConfigStore: settings", () => {
     expect(fs.existsSync(store.file)).toBe(false);
   });
 
+  it("settings are live: a change by another process or an editor is seen at the next read", () => {
+    const mine = open();
+    const theirs = open(); // another jabterm on the same file
+    expect(mine.settings().log_level).toBe("warn");
+    theirs.setSetting("log_level", "debug");
+    expect(mine.settings().log_level).toBe("debug");
+    // An editor rewriting the file in place, to the same size.
+    const text = fs.readFileSync(mine.file, "utf8");
+    fs.writeFileSync(mine.file, text.replace('"debug"', '"error"'));
+    expect(mine.settings().log_level).toBe("error");
+    // A broken edit is an error at the next read, not a stale answer.
+    fs.writeFileSync(mine.file, "{ nope");
+    expectThrow(() => mine.settings(), ConfigError, /config\.json/);
+    fs.writeFileSync(mine.file, text);
+    expect(mine.settings().log_level).toBe("debug");
+    // A file unchanged for a while is not read again; an edit that keeps its size and even its
+    // modification time (coarse file times) is still seen: its change time is recent.
+    const old = new Date(Date.now() - 3_600_000);
+    fs.utimesSync(mine.file, old, old);
+    expect(mine.settings().log_level).toBe("debug");
+    fs.writeFileSync(mine.file, text.replace('"debug"', '"error"'));
+    fs.utimesSync(mine.file, old, old);
+    expect(mine.settings().log_level).toBe("error");
+    // What a caller does to its copy does not leak into the next read.
+    (mine.settings() as { log_level: string }).log_level = "trace";
+    expect(mine.settings().log_level).toBe("error");
+  });
+
   it("warns when the reconnect delays are inverted", () => {
     const store = open();
     store.setSetting("reconnect_min_delay", "10000");

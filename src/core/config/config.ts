@@ -317,7 +317,34 @@ export class ConfigStore {
     return new ConfigError(`${file}: ${msg}`, { file }, { cause: err });
   }
 
-  #read(): ConfigData {
+  /** The file as last read and checked, and the file's identity then (inode, size, times). */
+  #cache: { stamp: string; data: ConfigData; settings?: Settings } | null = null;
+
+  /**
+   * What identifies this version of the file without reading it ("" when it cannot be told, or
+   * when the file changed in the last 2 s: file times are coarse on some file systems, so an edit
+   * of the same size in the same tick would look the same; such a file is read every time).
+   */
+  #stamp(): string {
+    try {
+      const st = fs.statSync(this.file);
+      const now = Date.now();
+      if (now - st.mtimeMs < 2000 || now - st.ctimeMs < 2000) return "";
+      return `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
+    } catch {
+      return "";
+    }
+  }
+
+  /**
+   * The file's content, checked; shared: callers must not change it (#read gives a copy). Settings
+   * are read on every use (they are live: another jabterm or an editor may change the file), so
+   * the file is read, parsed and validated again only when its inode, size or times changed.
+   */
+  #readShared(): ConfigData {
+    const stamp = this.#stamp();
+    if (stamp && this.#cache?.stamp === stamp) return this.#cache.data;
+    this.#cache = null;
     let data: ConfigData;
     try {
       data = this.#conf.store;
@@ -327,7 +354,12 @@ export class ConfigStore {
     // conf validated against the JSON schema; our check catches what it cannot express (unique names).
     const problems = checkConfigData(data);
     if (problems.length) throw new ConfigError(`${this.file}: ${problems.join("; ")}`, { file: this.file, problems });
-    return structuredClone(data);
+    if (stamp && stamp === this.#stamp()) this.#cache = { stamp, data }; // not changed while it was read
+    return data;
+  }
+
+  #read(): ConfigData {
+    return structuredClone(this.#readShared());
   }
 
   #write(data: ConfigData): void {
@@ -342,6 +374,7 @@ export class ConfigStore {
       // Every value went through validateAccountValue/validateSetting, so this is a bug.
       throw new ConfigError(`refusing to write an invalid ${this.file}: ${problems.join("; ")}`, { file: this.file, problems });
     }
+    this.#cache = null;
     try {
       this.#conf.store = out;
     } catch (err) {
@@ -477,7 +510,11 @@ export class ConfigStore {
 
   /** All global settings, defaults applied. */
   settings(): Settings {
-    return { ...settingDefaults(), ...(this.#read().settings ?? {}) };
+    const data = this.#readShared();
+    const cache = this.#cache?.data === data ? this.#cache : null;
+    const settings = cache?.settings ?? { ...settingDefaults(), ...(data.settings ?? {}) };
+    if (cache) cache.settings = settings;
+    return { ...settings };
   }
 
   getSetting<K extends SettingKey>(key: K): Settings[K];
