@@ -120,6 +120,27 @@ run("connection engine against Prosody", () => {
     }
   });
 
+  test("a burst over WebSocket arrives whole and in order while parsing is paced (the socket paused between turns)", async () => {
+    const [a, b] = await Promise.all([server.createAccount(), server.createAccount()]);
+    const url = `wss://localhost:${server.httpsPort}/xmpp-websocket`;
+    const t = tempEngine([
+      { jid: a.jid, name: "ws", set: { transport: "websocket", url, ca_file: server.caFile, password: a.password } },
+      { jid: b.jid, name: "tcp", set: { host: "127.0.0.1", port: server.c2sPort, ca_file: server.caFile, password: b.password } },
+    ]);
+    try {
+      await Promise.all([t.engine.get("ws").connect(), t.engine.get("tcp").connect()]);
+      const to = t.engine.get("ws").state.boundJid!;
+      const N = 3000;
+      await Promise.all(Array.from({ length: N }, (_, i) => t.engine.get("tcp").send(chat(to, `burst ${i} ${"x".repeat(100)}`, `b${i}`))));
+      const got = () => t.stanzas.filter((s) => s.account === "ws" && s.stanza.name === "message" && s.stanza.attrs.id?.startsWith("b"));
+      await waitFor(() => got().length >= N, { timeout: 30_000, message: "the whole burst" });
+      expect(got().map((s) => s.stanza.attrs.id)).toEqual(Array.from({ length: N }, (_, i) => `b${i}`));
+      expect(t.engine.get("ws").state.status).toBe("online");
+    } finally {
+      await t.close();
+    }
+  });
+
   test("a certificate is refused without its CA, accepted with ca_file, and with the pin alone", async () => {
     const u = await server.createAccount();
     const base = { host: "127.0.0.1", port: server.c2sPort, password: u.password };

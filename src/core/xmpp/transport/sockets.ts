@@ -167,6 +167,15 @@ export class WsSocket extends EventEmitter implements XmppSocket {
     });
   }
 
+  /** Stop reading frames while the connection parses what it has (ws stops reading the socket). */
+  pause(): void {
+    if (this.socket?.readyState === WebSocket.OPEN) this.socket.pause();
+  }
+
+  resume(): void {
+    if (this.socket?.readyState === WebSocket.OPEN) this.socket.resume();
+  }
+
   write(data: string, cb?: (err?: Error | null) => void): void {
     if (!this.socket || this.socket.readyState !== WebSocket.OPEN) {
       cb?.(new ConnectionError("socket closed"));
