@@ -3,10 +3,10 @@
  * of one per message.
  *
  * The transport parses socket reads in slices of at most READ_SLICE bytes (about ten small
- * messages), each synchronously inside `withinRead`; a "read" below is one such slice. While a read is parsed, a store may
- * hold its writes in one open transaction (`holdCommit`); `settle()` commits everything held, and
- * runs at the end of the read, before the turn ends. Nothing that could show or acknowledge a
- * message leaves the process before that commit:
+ * messages), each synchronously inside `withinRead`; a "read" below is one such slice. While a
+ * read is parsed, a store may hold its writes in one open transaction (`holdCommit`); `settle()`
+ * commits everything held, and runs at the end of the read, before the turn ends. Nothing that
+ * could show or acknowledge a message leaves the process before that commit:
  * - every write to a server calls `settle()` first (XEP-0198 <a/>, receipts, markers, anything);
  * - published events wait for it (`afterCommit`): headless output, the control socket, hooks;
  * - the store tells its subscribers (the interface) in a later turn; History holds writes only
