@@ -11,6 +11,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
+import { NODE_START_FLAGS } from "../src/cli/runtime.js";
 import { createClient, type PublishedEvent } from "../src/core/client.js";
 import type { CommandContext } from "../src/core/commands/context.js";
 import { createRegistry } from "../src/core/commands/defs/index.js";
@@ -144,7 +145,7 @@ try {
   );
   if (interactive) await new Promise((r) => setTimeout(r, 1500)); // let the reader see the hints
 
-  child = spawn(process.execPath, [path.join(root, "bin/jabterm.js"), ...(interactive ? [] : ["--headless"]), "--config-dir", configDir, "--data-dir", dataDir, "--log-file", path.join(server.dir, "jabterm.log")], {
+  child = spawn(process.execPath, [...NODE_START_FLAGS, path.join(root, "bin/jabterm.js"), ...(interactive ? [] : ["--headless"]), "--config-dir", configDir, "--data-dir", dataDir, "--log-file", path.join(server.dir, "jabterm.log")], {
     stdio: "inherit",
   });
   code = await new Promise<number>((resolve) => child!.once("exit", (c, sig) => resolve(c ?? (sig ? 128 : 1))));
