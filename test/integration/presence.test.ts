@@ -289,6 +289,30 @@ run("presence against Prosody with slixmpp peers", () => {
     expect(t.events.filter((e) => e.event === "own_presence" && e.account === "w").at(-1)).toMatchObject({ show: "chat", priority: 5, auto: false });
   });
 
+  test("auto-away: xa falling due while the away presence is still being sent follows at once", async () => {
+    const [a, p] = await Promise.all([server.createAccount(), server.createAccount()]);
+    const peer = await startInfoPeer(server, p);
+    const t = await client([{ acct: a, name: "w", set: { priority: 5, priority_away: 2, priority_xa: 1 } }]);
+    await subscribeBoth(t, "w", peer);
+    const me = t.engine.get("w").state.boundJid!;
+    // A slow link: sending the away presence takes longer than the gap between away and xa.
+    const acct = t.engine.get("w");
+    const send = acct.send.bind(acct);
+    acct.send = async (stanza) => {
+      if (stanza.name === "presence" && stanza.getChildText("show") === "away") await new Promise((r) => setTimeout(r, 1200));
+      return send(stanza);
+    };
+    t.config.setSetting("auto_away", "600");
+    t.config.setSetting("auto_xa", "1500");
+    const mark = peer.events.length;
+    t.client.noteActivity();
+    await peer.waitEvent(presenceFrom(me, (e) => e.show === "away"), mark);
+    // Due at 1.5 s of idleness, while "away" was on its way (until 1.8 s): not RECHECK_MS (30 s) later.
+    const xa = await peer.waitEvent(presenceFrom(me, (e) => e.show === "xa"), mark, 5000);
+    expect(xa).toMatchObject({ priority: 1 });
+    expect(t.store.account("w").own).toMatchObject({ show: "xa", auto: { level: "xa" } });
+  });
+
   test("an account connecting while idle starts auto-away, with XEP-0319 idle unless send_idle is off", async () => {
     const [a, p] = await Promise.all([server.createAccount(), server.createAccount()]);
     const peer = await startInfoPeer(server, p);

@@ -218,9 +218,15 @@ export function installPresence(ctx: FeatureContext): void {
     timer.unref();
   };
 
+  // Until nothing changes: if the next level fell due while a presence was being sent (away, then
+  // xa before "away" was out), schedule() would find no level ahead and wait RECHECK_MS for it.
+  // Levels only move on while idle: a few rounds at most (bounded all the same).
   const evaluate = async () => {
-    const changed = engine.accounts().filter((a) => a.online && applyLevel(a.name));
-    await Promise.all(changed.map((a) => push(a.name)));
+    for (let round = 0; round < 4; round++) {
+      const changed = engine.accounts().filter((a) => a.online && applyLevel(a.name));
+      if (!changed.length) return;
+      await Promise.all(changed.map((a) => push(a.name)));
+    }
   };
 
   ctx.on("activity", () => {
