@@ -55,6 +55,26 @@ describe("the roster pane", () => {
     expect(g).not.toContain("Olga");
   });
 
+  test("presence changes after the first frame reach each contact's row, in every group it is in", async () => {
+    app = await renderApp({
+      preload(store) {
+        preload(store);
+        store.dispatch({ type: "roster/push", account: "work", item: { jid: "zed@example.org", name: "Zed", groups: ["Friends", "Work"], subscription: "both" } });
+      },
+    });
+    const store = app.client.store;
+    await app.waitFrame((fr) => fr.includes("Alice"));
+    let f = await app.after(() => store.dispatch(available("work", "zed@example.org", "pc", "dnd", 1)), (fr) => pane(fr).includes(" ▸⊘ Zed"));
+    expect(pane(f).filter((l) => l.includes("Zed"))).toEqual([" ▸⊘ Zed", " ▸⊘ Zed"]); // Friends and Work
+    f = await app.after(() => store.dispatch(available("work", "dave@example.org", "pc", "away", 3)), (fr) => pane(fr).includes(" ▸◐ Dave"));
+    expect(pane(f)).toContain(" ▸⊘ Zed");
+    // Gone: hidden with the other offline contacts; back: shown again.
+    f = await app.after(() => store.dispatch({ type: "presence/unavailable", account: "work", jid: "zed@example.org", resource: "" }), (fr) => !fr.includes("Zed"));
+    expect(pane(f)).toContain(" ▸◐ Dave");
+    f = await app.after(() => store.dispatch(available("work", "zed@example.org", "phone", "xa", 0)), (fr) => pane(fr).includes(" ▸○ Zed"));
+    expect(pane(f).filter((l) => l.includes("Zed"))).toEqual([" ▸○ Zed", " ▸○ Zed"]);
+  });
+
   test("focus with F4: a cursor, Up/Down (and j/k) move it, Space shows the resources with show and priority", async () => {
     app = await renderApp({ preload });
     await app.waitFrame((fr) => fr.includes("Alice"));

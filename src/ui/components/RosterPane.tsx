@@ -67,34 +67,64 @@ interface AccountEntries {
   roster: AccountSlice["roster"];
   presence: AccountSlice["presence"];
   groups: { name: string; header?: RosterRow; contacts: ContactEntry[] }[];
+  /** Each contact's entries (one per group it is in): a presence change is applied to these. */
+  byJid: Map<string, ContactEntry[]>;
 }
 
 /**
  * Grouping, sorting and each contact's best show depend only on the roster and presence, which a
- * message flood does not touch: computed once per change of those, not once per frame.
+ * message flood does not touch: computed once per change of the roster. A change of presence
+ * (several a second in a big roster) updates only the contacts whose presence changed: the
+ * contacts are sorted by name, so none moves.
  */
 const entriesCache = new Map<string, AccountEntries>();
 
 function accountEntries(account: string, slice: AccountSlice): AccountEntries {
   const cached = entriesCache.get(account);
-  if (cached && cached.roster === slice.roster && cached.presence === slice.presence) return cached;
+  if (cached && cached.roster === slice.roster) {
+    if (cached.presence !== slice.presence) updatePresence(cached, slice.presence);
+    return cached;
+  }
   const groups = new Map<string, ContactEntry[]>();
+  const byJid = new Map<string, ContactEntry[]>();
   for (const item of rosterItems(slice.roster)) {
     const show = contactShow(slice.presence[item.jid]);
+    const mine: ContactEntry[] = [];
     for (const g of item.groups.length ? item.groups : [""]) {
+      const e: ContactEntry = { item, show };
+      mine.push(e);
       const list = groups.get(g);
-      if (list) list.push({ item, show });
-      else groups.set(g, [{ item, show }]);
+      if (list) list.push(e);
+      else groups.set(g, [e]);
     }
+    byJid.set(item.jid, mine);
   }
   const names = [...groups.keys()].sort((x, y) => (x === "" ? 1 : y === "" ? -1 : x.localeCompare(y)));
   const entries: AccountEntries = {
     roster: slice.roster,
     presence: slice.presence,
     groups: names.map((g) => ({ name: g, header: g ? { key: `g:${account}:${g}`, kind: "group", label: g, account, remote: true } : undefined, contacts: groups.get(g)! })),
+    byJid,
   };
   entriesCache.set(account, entries);
   return entries;
+}
+
+/** A new show (and row) for each contact whose presence is not the one the entries were made with. */
+function updatePresence(entries: AccountEntries, presence: AccountSlice["presence"]): void {
+  const old = entries.presence;
+  const refresh = (jid: string) => {
+    const list = entries.byJid.get(jid);
+    if (!list) return; // not in the roster (ourselves, a room, a stranger)
+    const show = contactShow(presence[jid]);
+    for (const e of list) {
+      e.show = show;
+      e.row = undefined; // its resource count may have changed too
+    }
+  };
+  for (const jid in presence) if (presence[jid] !== old[jid]) refresh(jid);
+  for (const jid in old) if (!(jid in presence)) refresh(jid);
+  entries.presence = presence;
 }
 
 function contactRow(account: string, group: string, e: ContactEntry, presence: AccountSlice["presence"]): RosterRow {
