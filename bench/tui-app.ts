@@ -97,7 +97,9 @@ const floodIndex = (text: unknown): number => {
   const n = Number.parseInt(text.slice(cfg.floodPrefix.length), 10);
   return Number.isInteger(n) && n >= 0 && n < cfg.floodCount ? n : -1;
 };
+let churn = 0;
 client.on("event", (e) => {
+  if (e.event === "presence" && typeof e.status === "string" && e.status.startsWith("churn ")) churn++;
   if (e.event !== "message" || e.direction !== "in") return;
   const n = floodIndex(e.body);
   if (n < 0 || seenEvent[n]) return;
@@ -209,6 +211,7 @@ function stats(): AppStats {
     roster: { items: Object.keys(slice?.roster.items ?? {}).length, loaded: slice?.roster.loaded ?? false },
     conversation: { messages: conv?.messages.length ?? 0, last: conv?.messages.at(-1)?.body },
     flood: { ...flood },
+    churn,
   };
 }
 const control = net.createServer((socket) => {

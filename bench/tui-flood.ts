@@ -4,13 +4,17 @@
  * should be online, each with jabterm's own core Account, then sends the flood on request.
  *
  * Parent -> child (IPC): {cmd:"connect", accounts, host, port, caFile}, {cmd:"flood", to, count,
- * prefix, receipts}, {cmd:"stop"}. Child -> parent: {ready}, {sent, ms}, {error}.
+ * prefix, receipts}, {cmd:"churn", rate, seconds} (the online contacts but the first change show
+ * and status, `rate` changes a second in all), {cmd:"stop"}. Child -> parent: {ready}, {sent, ms},
+ * {churned}, {error}.
  */
 import { Account } from "../src/core/xmpp/account.js";
 import { xml } from "../src/core/xmpp/transport/xml.js";
 
 interface Msg {
-  cmd: "connect" | "flood" | "stop";
+  cmd: "connect" | "flood" | "churn" | "stop";
+  rate?: number;
+  seconds?: number;
   accounts?: { jid: string; password: string; resource: string }[];
   host?: string;
   port?: number;
@@ -57,6 +61,24 @@ async function flood(m: Msg): Promise<number> {
   return performance.now() - t0;
 }
 
+const SHOWS = ["away", "chat", "dnd", "xa", undefined] as const;
+
+/** Presence changes from the contacts (not the flooder), paced evenly; resolves with how many. */
+async function churn(m: Msg): Promise<number> {
+  const contacts = accounts.slice(1);
+  const total = Math.round((m.rate ?? 0) * (m.seconds ?? 0));
+  if (!contacts.length || total <= 0) return 0;
+  const t0 = performance.now();
+  const every = 1000 / (m.rate ?? 1);
+  for (let i = 0; i < total; i++) {
+    const wait = t0 + i * every - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    const show = SHOWS[i % SHOWS.length];
+    await contacts[i % contacts.length]!.send(xml("presence", {}, show ? xml("show", {}, show) : undefined, xml("status", {}, `churn ${i}`)));
+  }
+  return total;
+}
+
 process.on("message", (raw) => {
   const m = raw as Msg;
   void (async () => {
@@ -66,6 +88,8 @@ process.on("message", (raw) => {
         send({ ready: accounts.length });
       } else if (m.cmd === "flood") {
         send({ sent: m.count, ms: await flood(m) });
+      } else if (m.cmd === "churn") {
+        send({ churned: await churn(m) });
       } else if (m.cmd === "stop") {
         await Promise.all(accounts.map((a) => a.disconnect().catch(() => undefined)));
         process.exit(0);

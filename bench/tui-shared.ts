@@ -67,6 +67,8 @@ export interface AppStats {
     first?: number;
     last?: number;
   };
+  /** Presence changes of the churn phase (status "churn <n>") published as `presence` events. */
+  churn: number;
 }
 
 /** A Lua string literal. */

@@ -15,8 +15,12 @@
  *   seconds, peak RSS, bytes written to the terminal, event-loop delay, and whether every message
  *   reached the conversation (core events, the store, and the last one on screen).
  *
+ * Then, while keys are typed, the online contacts change show and status CHURN_RATE times a
+ * second in all for CHURN_SECONDS (a big roster's presence traffic, sped up): echo latency, CPU,
+ * and whether every change reached the core.
+ *
  * Environment: CONTACTS (5000), ONLINE (30), PRELOAD (100000), FLOOD (10000), KEYS (200 idle
- * keystrokes), COLS/ROWS (120x40), FLOOD_RECEIPTS=1 (the flood asks for XEP-0184 receipts),
+ * keystrokes), CHURN_RATE (100; 0: no churn), CHURN_SECONDS (5), COLS/ROWS (120x40), FLOOD_RECEIPTS=1 (the flood asks for XEP-0184 receipts),
  * JSON=1 (also print the figures as JSON), PROFILE=<dir> (write a V8 CPU profile of the app there:
  * open it in Chrome DevTools, or sum self time per function), HEAPSNAP=<dir> (write V8 heap
  * snapshots of the app there: idle.heapsnapshot before the flood, flood.heapsnapshot half-way
@@ -61,6 +65,8 @@ const KEYS = Math.max(10, num("KEYS", 200));
 const COLS = num("COLS", 120);
 const ROWS = num("ROWS", 40);
 const FLOOD_PREFIX = "flood ";
+const CHURN_RATE = num("CHURN_RATE", 100);
+const CHURN_SECONDS = num("CHURN_SECONDS", 5);
 const TRACE = process.env.TRACE ? path.resolve(process.env.TRACE) : undefined;
 /** With TRACE: when each key was typed during the flood (Unix ms) and how long its echo took. */
 const keyTrace: string[] = [];
@@ -350,6 +356,36 @@ try {
   const floodBytes = termBytes - bytesBefore;
 
   // -------------------------------------------------------------------------------------------
+  // presence churn: the online contacts change show and status, CHURN_RATE times a second in all
+
+  const duringChurn: number[] = [];
+  let churned = 0;
+  let churnBefore = after;
+  let churnAfter = after;
+  let churnBytes = 0;
+  if (CHURN_RATE > 0 && CHURN_SECONDS > 0) {
+    await clearLine();
+    churnBefore = await stats("reset");
+    const bytes0 = termBytes;
+    let churnDone = false;
+    flooder.send({ cmd: "churn", rate: CHURN_RATE, seconds: CHURN_SECONDS });
+    const churnedP = fromFlooder((m) => m.churned !== undefined, CHURN_SECONDS * 1000 + 60_000).finally(() => (churnDone = true));
+    while (!churnDone) {
+      duringChurn.push(await echoOnce(120_000));
+      await sleep(10);
+    }
+    churned = Number((await churnedP).churned);
+    // Every change in: the core published them all (or 30 s passed).
+    churnAfter = await stats();
+    const until = performance.now() + 30_000;
+    while (churnAfter.churn < churned && performance.now() < until) {
+      await sleep(50);
+      churnAfter = await stats();
+    }
+    churnBytes = termBytes - bytes0;
+  }
+
+  // -------------------------------------------------------------------------------------------
   // quit (Ctrl-C twice), then report
 
   keys("\x15");
@@ -393,6 +429,15 @@ try {
     ["flood: bytes written to the terminal", mb(floodBytes), "", `${(floodBytes / FLOOD).toFixed(0)} B/msg; ${after.writes - before.writes} writes`],
     ["flood: event-loop delay p99 / max", `${after.loopDelay.p99.toFixed(1)} / ${after.loopDelay.max.toFixed(1)} ms`, "", ""],
     ["idle: CPU over the idle typing", `${cpuS(idleStart, idleEnd).toFixed(2)} s`, "", `event-loop delay max ${idleEnd.loopDelay.max.toFixed(1)} ms`],
+    ...(churned > 0
+      ? ([
+          [`churn: ${CHURN_RATE} presence changes/s for ${CHURN_SECONDS} s, echo median (n=${duringChurn.length})`, fmt(pct(duringChurn, 50)), "", missed(duringChurn) ? `${missed(duringChurn)} keys not echoed in 120 s` : ""],
+          ["churn: echo p99 / max", `${fmt(pct(duringChurn, 99))} / ${fmt(Math.max(...duringChurn))}`, "", ""],
+          ["churn: changes that reached the core", `${churnAfter.churn - churnBefore.churn}`, `${churned}`, churnAfter.churn - churnBefore.churn >= churned ? "ok" : "MISSED"],
+          ["churn: CPU (user+sys)", `${cpuS(churnBefore, churnAfter).toFixed(2)} s`, "", `${((cpuS(churnBefore, churnAfter) / CHURN_SECONDS) * 100).toFixed(0)}% of one core`],
+          ["churn: bytes written to the terminal / event-loop delay p99, max", `${(churnBytes / 1024).toFixed(0)} KB`, "", `${churnAfter.loopDelay.p99.toFixed(1)} / ${churnAfter.loopDelay.max.toFixed(1)} ms`],
+        ] as [string, string, string, string][])
+      : []),
     ["quit", exitCode === "timeout" ? "no exit in 10 s" : `exit ${exitCode}`, "", ""],
   ];
   const widths = [0, 1, 2, 3].map((i) => Math.max(...rowsOut.map((r) => r[i]!.length), ["measure", "value", "target", ""][i]!.length));
