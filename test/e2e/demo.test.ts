@@ -42,7 +42,15 @@ run("npm run demo", () => {
       term = await startTerminal(["sh", "-c", cmd], { columns: 120, rows: 32 });
       const hint = await term.waitFor(/Prosody on 127\.0\.0\.1:(\d+)/, 30_000);
       const port = Number(/Prosody on 127\.0\.0\.1:(\d+)/.exec(hint)![1]);
-      const mine = await waitFor(() => demoServerDirs().find((d) => !before.has(d)), { message: "the demo's server dir" });
+      // This demo's, not another one's running at the same time: its Prosody listens on that port.
+      const ours = (d: string) => {
+        try {
+          return fs.readFileSync(path.join(d, "prosody.cfg.lua"), "utf8").includes(`c2s_ports = { ${port} }`);
+        } catch {
+          return false;
+        }
+      };
+      const mine = await waitFor(() => demoServerDirs().find((d) => !before.has(d) && ours(d)), { message: "the demo's server dir" });
 
       // The roster pane: both accounts, each with the other two people, online.
       const rosterPane = (s: string) => s.split("\n").map((l) => (l.includes("│") ? l.slice(0, l.indexOf("│")) : ""));
