@@ -61,7 +61,8 @@ export async function runInteractive(opts: InteractiveOptions): Promise<number> 
   enter();
   // Ink draws the screen above the command line into the compositor, which writes only the rows
   // that changed; the command line is drawn by the compositor itself, straight from the editor.
-  const screen = new Compositor(stdout);
+  // NO_COLOR (set and not empty, https://no-color.org): attributes but no colours.
+  const screen = new Compositor(stdout, { colour: !process.env.NO_COLOR });
   const editor = new LineEditor();
   const line = attachLineSurface(screen, editor);
   // The conversation in view is drawn from the store onto its rectangle, without Ink.

@@ -125,6 +125,7 @@ export function renderManPage(version: string): string {
         ["JABTERM_CONFIG_DIR", "The config directory (--config-dir wins)."],
         ["JABTERM_DATA_DIR", "The data directory (--data-dir wins)."],
         ["JABTERM_STATE_DIR", "The log directory."],
+        ["NO_COLOR", "Set and not empty: the interface uses no colours (bold, dim, underline and reverse video stay). How many colours the terminal has is read from TERM and COLORTERM (FORCE_COLOR=0..3 overrides it)."],
       ] as const
     ).flatMap(([k, v]) => [".TP", `.B ${roff(k)}`, roff(v)]),
     ".TP",

@@ -119,6 +119,31 @@ run("the full-screen interface in tmux", () => {
     }
   });
 
+  test("NO_COLOR: attributes but no colours on the screen; without it, colours", async () => {
+    const me = await server.createAccount();
+    const dirs = configure([{ name: "work", jid: me.jid, password: me.password }]);
+    const cmd = [BIN, "--config-dir", dirs.configDir, "--data-dir", dirs.dataDir, "--log-file", dirs.logFile].map((x) => `'${x}'`).join(" ");
+    // A colour in an SGR sequence: 30-37, 40-47, 90-97, 100-107, or an extended 38/48/58 one.
+    const COLOUR = /\x1b\[(?:[0-9:]*;)*(?:3[0-7]|4[0-7]|9[0-7]|10[0-7]|[345]8)(?:[;:][0-9;:]*)?m/;
+    for (const noColor of ["1", ""]) {
+      const term = await startTerminal(["sh", "-c", cmd], { columns: 100, rows: 24, env: { CI: "true", NO_COLOR: noColor } });
+      try {
+        await term.waitFor(/work: online as/);
+        // The roster's account row is bold and, with colours, in the account's colour; the
+        // command line's cursor cell is in reverse video.
+        const raw = await term.tmux("capture-pane", "-t", "t", "-p", "-e");
+        expect(raw).toContain("work (online)");
+        const styled = await term.styledScreen();
+        expect(styled.some((r) => r.cells.some((c) => c.bold))).toBe(true);
+        expect(styled.some((r) => r.cells.some((c) => c.inverse))).toBe(true);
+        if (noColor) expect(raw).not.toMatch(COLOUR);
+        else expect(raw).toMatch(COLOUR);
+      } finally {
+        await term.kill();
+      }
+    }
+  });
+
   test("stdin that is not a terminal gets a clear message, not a crash", async () => {
     const { runBinary } = await import("../helpers/headless.js");
     const dirs = tempDirs();

@@ -10,7 +10,7 @@ import { createElement as h, useState, type ReactElement } from "react";
 import { afterEach, describe, expect, test } from "vitest";
 
 import { LineEditor } from "../../src/ui/input/line-editor.js";
-import { Compositor, parseFrame } from "../../src/ui/screen/compositor.js";
+import { Compositor, parseFrame, withoutColour } from "../../src/ui/screen/compositor.js";
 import { attachLineSurface, commandLineRows } from "../../src/ui/screen/line-surface.js";
 import { FakeTerminal } from "../helpers/fake-terminal.js";
 import { waitFor } from "../helpers/wait-for.js";
@@ -102,6 +102,39 @@ describe("Compositor", () => {
     expect(term.take()).toContain("\x1b]2;jabterm (3)]0;x\x07");
     c.redraw();
     expect(term.take()).toContain("\x1b]2;jabterm (3)]0;x\x07");
+  });
+});
+
+describe("NO_COLOR", () => {
+  const ESC = "\x1b[";
+  test("withoutColour takes out every colour form and keeps the attributes", () => {
+    expect(withoutColour(`${ESC}31mred${ESC}39m`)).toBe("red");
+    expect(withoutColour(`${ESC}1;31;44mx${ESC}0m`)).toBe(`${ESC}1mx${ESC}0m`);
+    expect(withoutColour(`${ESC}92;103m${ESC}2;7mx${ESC}22;27m`)).toBe(`${ESC}2;7mx${ESC}22;27m`);
+    // 256 colours and truecolour, with semicolons and with colons; underline colour
+    expect(withoutColour(`${ESC}38;5;208;1mx`)).toBe(`${ESC}1mx`);
+    expect(withoutColour(`${ESC}4;38;2;10;20;30;48;5;17mx`)).toBe(`${ESC}4mx`);
+    expect(withoutColour(`${ESC}38:2::10:20:30;3mx${ESC}58:5:9;4:3m`)).toBe(`${ESC}3mx${ESC}4:3m`);
+    expect(withoutColour(`${ESC}mreset stays`)).toBe(`${ESC}mreset stays`);
+    expect(withoutColour("no escapes")).toBe("no escapes");
+  });
+
+  test("with colour off, nothing the compositor writes carries a colour; bold and inverse do", () => {
+    const term = new FakeTerminal();
+    const c = new Compositor(term, { colour: false });
+    c.setBottom([`${ESC}7m ${ESC}27m${ESC}33m›${ESC}39m`]);
+    c.inkStdout.write([`${ESC}1m${ESC}32mwork${ESC}39m${ESC}22m`, `${ESC}38;5;99mbob${ESC}39m`].join("\n"));
+    c.setRegion({ x: 10, y: 0, width: 10, height: 1 }, [`${ESC}35;1mhi${ESC}0m`]);
+    const w = term.take();
+    expect(w).toContain("work");
+    expect(w).toContain(`${ESC}1m`);
+    expect(w).toContain(`${ESC}7m`);
+    expect(w).not.toMatch(/\x1b\[[0-9;:]*(?:3[0-9]|4[0-9]|9[0-7]|10[0-7])(?:[;:][0-9;:]*)?m/);
+    // The same writes with colour on keep them.
+    const coloured = new FakeTerminal();
+    const d = new Compositor(coloured);
+    d.inkStdout.write(`${ESC}32mwork${ESC}39m`);
+    expect(coloured.take()).toContain(`${ESC}32m`);
   });
 });
 

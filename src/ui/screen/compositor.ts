@@ -17,6 +17,11 @@
  * sanitiser before it reached a component). Still, only SGR (colours, attributes) passes: any
  * other escape sequence in a frame is dropped (cursor moves, screen clears, titles), and a BEL
  * is passed on as a bell. The cursor stays hidden: the command line draws its own.
+ *
+ * Everything reaches the terminal through here, so NO_COLOR (https://no-color.org) is honoured
+ * here too: with `colour: false`, colours are taken out of every SGR sequence written; bold, dim,
+ * italic, underline and inverse stay (the roster's cursor and the unread marks need them). How
+ * many colours the terminal has is chalk's to detect (TERM, COLORTERM); it renders for that.
  */
 import { EventEmitter } from "node:events";
 
@@ -99,6 +104,34 @@ export interface Rect {
   height: number;
 }
 
+const SGR = /\x1b\[([0-9;:]*)m/g;
+
+/** `s` with the colours (foreground, background, underline colour) taken out of its SGR sequences. */
+export function withoutColour(s: string): string {
+  if (!s.includes("\x1b[")) return s;
+  return s.replace(SGR, (seq, params: string) => {
+    if (params === "") return seq; // a reset
+    const p = params.split(";");
+    const kept: string[] = [];
+    for (let i = 0; i < p.length; i++) {
+      const n = Number(p[i]!.split(":")[0] || "0");
+      if (n === 38 || n === 48 || n === 58) {
+        // 38:5:n and 38:2::r:g:b are one parameter; 38;5;n and 38;2;r;g;b take the next ones.
+        if (!p[i]!.includes(":")) i += p[i + 1] === "5" ? 2 : p[i + 1] === "2" ? 4 : 1;
+        continue;
+      }
+      if ((n >= 30 && n <= 37) || n === 39 || (n >= 40 && n <= 47) || n === 49 || n === 59 || (n >= 90 && n <= 97) || (n >= 100 && n <= 107)) continue;
+      kept.push(p[i]!);
+    }
+    return kept.length ? `\x1b[${kept.join(";")}m` : "";
+  });
+}
+
+export interface CompositorOptions {
+  /** Colours on (the default); false for NO_COLOR: attributes stay, colours go. */
+  colour?: boolean;
+}
+
 export interface CompositorStats {
   /** Frames Ink wrote. */
   frames: number;
@@ -123,9 +156,11 @@ export class Compositor {
   readonly #resizeListeners = new Set<() => void>();
   #disposed = false;
   #title: string | undefined;
+  readonly #colour: boolean;
 
-  constructor(out: TerminalOut) {
+  constructor(out: TerminalOut, opts: CompositorOptions = {}) {
     this.#out = out;
+    this.#colour = opts.colour ?? true;
     this.#columns = out.columns || 80;
     this.#rows = out.rows || 24;
     this.inkStdout = new InkStdout((chunk) => this.#onInkWrite(chunk), this.#columns, this.#topRows());
@@ -253,7 +288,7 @@ export class Compositor {
       this.#shownSeg[r] = seg;
       this.stats.rowsWritten++;
     }
-    if (out) this.#out.write(out);
+    if (out) this.#out.write(this.#colour ? out : withoutColour(out));
   }
 
   #onResize = (): void => {
