@@ -9,6 +9,7 @@ import { synopsis } from "../core/commands/help.js";
 import { standardOptions } from "../core/commands/registry.js";
 import type { CommandDef } from "../core/commands/types.js";
 import { ACCOUNT_KEYS, SETTINGS, typeText, type KeyDef } from "../core/config/schema.js";
+import { actionName, KEYMAP } from "../ui/input/keymap.js";
 
 /** Escape text for roff: backslashes, leading dots/quotes, and hyphens that must stay minus signs. */
 export function roff(text: string): string {
@@ -82,7 +83,7 @@ export function renderManPage(version: string): string {
     ...registry.declared().flatMap((def) => commandSection(def, [def.name])),
     ".SH CONFIGURATION",
     roff(
-      "The config file is JSON: {\"version\": 1, \"accounts\": [...], \"settings\": {...}, \"aliases\": {...}}. Only what was set is stored; everything else has the default below. Change it with the commands rather than by hand: /account, /set, /alias. A broken file is reported with its path and the problem and never overwritten.",
+      "The config file is JSON: {\"version\": 1, \"accounts\": [...], \"settings\": {...}, \"aliases\": {...}, \"keys\": {...}}. Only what was set is stored; everything else has the default below. Change it with the commands rather than by hand: /account, /set, /alias. A broken file is reported with its path and the problem and never overwritten.",
     ),
     ".SS Account keys",
     roff("Set with /account set <account> <key> <value>; reset with /account unset. Changes apply at the next connection."),
@@ -98,6 +99,11 @@ export function renderManPage(version: string): string {
     roff(
       "The hook_* settings name programs (split into words like a shell would, but run without one) that run on events: hook_message_in, hook_message_out, hook_highlight (an incoming message with one of highlight_words), hook_presence (contacts in hook_presence_contacts) and hook_subscription. The event is one line of JSON on the program's standard input (the same fields as the headless event, plus hook); nothing received is ever put in its arguments. At most hook_concurrency run at once, each killed after hook_timeout; a failure is reported in the console (a hook event).",
     ),
+    ".SS Keys",
+    roff(
+      "The interface's keys are listed below, each with the name of its action. The config file's \"keys\" object changes them (by hand; read at start): \"[input:|roster:|global:]<key>\": \"<action>\" binds a key, \"none\" unbinds it. Without a prefix a line edit is bound on the command line (input), anything else everywhere (global), and \"none\" unbinds the key everywhere; a focus's own bindings win over global ones. Keys are written C- (Ctrl), M- (Alt), S- (Shift), then a name (enter, tab, backspace, delete, escape, space, up, down, left, right, home, end, pageup, pagedown, f1..f12) or one character. Actions are the names below, and tab-1..tab-9. What cannot apply is said on the console tab; the rest applies.",
+    ),
+    ...KEYMAP.flatMap((b) => [".TP", `.B ${roff(b.keys.join(", "))}`, roff(`${actionName(b.action)} (${b.focus === "global" ? "everywhere" : b.focus === "input" ? "command line" : "roster"}): ${b.help}`)]),
     ".SH FILES",
     ".TP",
     ".I $XDG_CONFIG_HOME/jabterm/config.json",

@@ -33,7 +33,7 @@ import { CommandLine } from "./input/CommandLine.js";
 import { LineEditor } from "./input/line-editor.js";
 import type { ChatPaneSpec } from "./screen/chat-surface.js";
 import type { LineView } from "./screen/line-surface.js";
-import { resolveAction, type Focus } from "./input/keymap.js";
+import { resolveAction, setKeyBindings, type Focus } from "./input/keymap.js";
 import type { KeyEvent } from "./input/keys.js";
 import { useKeys, type KeySource } from "./input/use-keys.js";
 import { saveTabs } from "./state/persist.js";
@@ -283,8 +283,19 @@ export function App({ client, ui, host, exec = [], version, keySource, profiler,
     [client, ctx, host, ui, editor],
   );
 
+  // The config file's "keys" over the keymap, before the first key; what cannot apply is said once.
+  const [keyProblems] = useState(() => {
+    try {
+      return setKeyBindings(client.config.keyBindings());
+    } catch (err) {
+      setKeyBindings({});
+      return [(err as Error).message];
+    }
+  });
+
   useEffect(() => {
     ui.dispatch({ type: "console", text: `jabterm ${version}. ${client.engine.accounts().length ? "Accounts connect at start; /account list shows them." : "No accounts yet: /account add <jid>, then /account set <name> password_command <command>, then /connect."} /help lists every command.` });
+    for (const p of keyProblems) ui.dispatch({ type: "console", text: p, level: "error" });
     client.engine.connectEnabled();
     void (async () => {
       for (const e of exec) await runLine(e);

@@ -11,6 +11,7 @@ import { afterEach, describe, expect, test } from "vitest";
 
 import { createRegistry } from "../../src/core/commands/defs/index.js";
 import { executeLine } from "../../src/core/commands/execute.js";
+import { setKeyBindings } from "../../src/ui/input/keymap.js";
 import { loadTabs, saveTabs } from "../../src/ui/state/persist.js";
 import { chatTabId } from "../../src/ui/state/ui-store.js";
 import { XML_LOG_LIMIT } from "../../src/ui/state/xml-log.js";
@@ -36,6 +37,27 @@ function spyTap(a: AppHarness, account: string): { current: Tap; calls: number }
   };
   return spy;
 }
+
+describe("key bindings from the config file", () => {
+  afterEach(() => setKeyBindings({}));
+
+  test("bind, unbind and a clear message for what cannot apply; the rest still applies", async () => {
+    app = await renderApp({ keys: { "M-n": "tab-2", "M-2": "none", "C-q": "launch-rockets", "C-": "redraw", "input:C-o": "move-start" } });
+    let f = await app.waitFrame((fr) => fr.includes("launch-rockets"));
+    expect(f).toContain('keys: "C-q": unknown action "launch-rockets"');
+    expect(f).toMatch(/keys: bad key "C-"|keys: unknown key name/);
+    await app.press("/xmlconsole -a work\r", (fr) => fr.includes("2:work›xml"));
+    f = await app.press(KEY.alt("1"), (fr) => fr.includes("jabterm 0.0.0-test"));
+    // M-n is now "tab 2"; M-2 does nothing any more (M-1 still does its job).
+    f = await app.press(KEY.alt("n"), (fr) => fr.includes("XML console of work"));
+    await app.press(KEY.alt("1"), (fr) => fr.includes("jabterm 0.0.0-test"));
+    f = await app.press(KEY.alt("2") + "x", (fr) => fr.includes("/ x"));
+    expect(f).toContain("jabterm 0.0.0-test");
+    // A line edit on a new key: C-o goes to the start of the line.
+    f = await app.press("\x0fy", (fr) => fr.includes("/ yx"));
+    expect(f).toContain("/ yx");
+  });
+});
 
 describe("the XML console", () => {
   test("/xmlconsole opens a tab with the account's stream: direction marks, credentials redacted, remote text sanitised", async () => {

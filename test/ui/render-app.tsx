@@ -13,6 +13,7 @@
  * Frames are compared with ANSI stripped (`frame()`); `rawFrame()` keeps the escape sequences.
  */
 import { EventEmitter } from "node:events";
+import fs from "node:fs";
 import { stripVTControlCharacters } from "node:util";
 
 import chalk from "chalk";
@@ -60,6 +61,8 @@ export interface RenderAppOptions {
   profiler?: ProfilerOnRenderCallback;
   /** The real terminal's part (the interactive host's): the command line is then left out of the frames. */
   terminal?: AppTerminal;
+  /** The config file's "keys" (key bindings), written before the app starts. */
+  keys?: Record<string, string>;
 }
 
 export interface RecordingHost extends AppHost {
@@ -71,6 +74,10 @@ export interface RecordingHost extends AppHost {
 export async function renderApp(opts: RenderAppOptions = {}) {
   const accounts = (opts.accounts ?? [{ jid: "me@example.org", name: "work" }]).map((a) => ({ ...a, set: { ...a.set, enabled: false } }));
   const t = tempClient(accounts, opts.settings ?? {});
+  if (opts.keys) {
+    const data = JSON.parse(fs.readFileSync(t.config.file, "utf8")) as Record<string, unknown>;
+    fs.writeFileSync(t.config.file, JSON.stringify({ ...data, keys: opts.keys }), { mode: 0o600 });
+  }
   opts.preload?.(t.store);
   const ui: UiStore = createUiStore();
   for (const tab of [...(opts.tabs ?? []), ...(opts.restoreFrom ? loadTabs(opts.restoreFrom) : [])]) ui.dispatch({ type: "open", tab, focus: false });

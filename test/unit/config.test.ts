@@ -411,6 +411,16 @@ describe("ConfigStore: settings", () => {
     expect(mine.settings().log_level).toBe("error");
   });
 
+  it("key bindings: read as written, kept when the file is rewritten; a wrong shape is a clear error", () => {
+    writeConfig(JSON.stringify({ version: 1, accounts: [], keys: { "M-n": "next-unread", "input:C-a": "none" } }));
+    const store = open();
+    expect(store.keyBindings()).toEqual({ "M-n": "next-unread", "input:C-a": "none" });
+    store.setSetting("log_level", "debug"); // a rewrite keeps them
+    expect(JSON.parse(fs.readFileSync(store.file, "utf8")).keys).toEqual({ "M-n": "next-unread", "input:C-a": "none" });
+    writeConfig(JSON.stringify({ version: 1, keys: { "M-n": 3 } }));
+    expectThrow(() => open().keyBindings(), ConfigError, /keys/);
+  });
+
   it("warns when the reconnect delays are inverted", () => {
     const store = open();
     store.setSetting("reconnect_min_delay", "10000");

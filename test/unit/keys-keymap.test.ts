@@ -1,6 +1,6 @@
-import { describe, expect, test } from "vitest";
+import { afterEach, describe, expect, test } from "vitest";
 
-import { isLineAction, KEYMAP, keysFor, normalizeKeySpec, resolveAction, type Action, type Focus } from "../../src/ui/input/keymap.js";
+import { actionByName, isLineAction, KEYMAP, keysFor, normalizeKeySpec, resolveAction, setKeyBindings, type Action, type Focus } from "../../src/ui/input/keymap.js";
 import { parseKeys } from "../../src/ui/input/keys.js";
 
 const ESC = "\x1b";
@@ -122,5 +122,47 @@ describe("keymap", () => {
   test("keysFor lists the keys of an action (for help screens)", () => {
     expect(keysFor("move-start")).toEqual(["C-a", "home"]);
     expect(keysFor("tab-next")).toEqual(["M-right", "C-pagedown"]);
+  });
+});
+
+describe("bindings from the config file", () => {
+  afterEach(() => setKeyBindings({}));
+
+  test("bind in a focus or everywhere, unbind, and report what cannot apply", () => {
+    const problems = setKeyBindings({
+      "M-n": "next-unread", // global by default
+      "C-x": "kill-to-start", // a line edit: the command line by default
+      "roster:x": "roster-open",
+      "input:C-a": "none", // only the command line's C-a
+      "C-l": "none", // everywhere
+      "M-9": "tab-3",
+      "C-q": "launch-rockets",
+      "C-nosuchkey": "redraw",
+    });
+    expect(problems).toHaveLength(2);
+    expect(problems[1]).toMatch(/unknown key name in "C-nosuchkey"/);
+    expect(problems[0]).toMatch(/"C-q": unknown action "launch-rockets" \(one of: .*next-unread.*tab-9.*none\)/);
+    expect(act(`${ESC}n`, "roster")).toEqual({ type: "next-unread" });
+    expect(act("\x18")).toEqual({ type: "kill-to-start" });
+    expect(act("\x18", "roster")).toBeUndefined();
+    expect(resolveAction({ type: "key", name: "x" }, "roster")).toEqual({ type: "roster-open" }); // the app makes typed letters keys there
+    expect(act("\x01")).toBeUndefined();
+    expect(act(`${ESC}[H`)).toEqual({ type: "move-start" }); // Home still is
+    expect(act("\x0c")).toBeUndefined();
+    expect(act(`${ESC}9`)).toEqual({ type: "tab-goto", index: 2 });
+    // Help screens show what is bound now.
+    expect(keysFor("move-start")).toEqual(["home"]);
+    expect(keysFor("next-unread")).toEqual(["M-a", "M-n"]);
+    // A new call replaces the last one: back to the table.
+    expect(setKeyBindings({})).toEqual([]);
+    expect(act("\x01")).toEqual({ type: "move-start" });
+    expect(act("\x0c")).toEqual({ type: "redraw" });
+  });
+
+  test("every action of the table has a name the config file can use", () => {
+    for (const b of KEYMAP) {
+      const name = b.action.type === "tab-goto" ? `tab-${b.action.index + 1}` : b.action.type;
+      expect(actionByName(name), name).toEqual(b.action);
+    }
   });
 });

@@ -368,6 +368,7 @@ export class ConfigStore {
       accounts: (data.accounts ?? []).map((a) => ordered(a, ACCOUNT_KEY_ORDER)),
       settings: ordered(data.settings ?? {}, SETTING_ORDER),
       ...(data.aliases && Object.keys(data.aliases).length ? { aliases: Object.fromEntries(Object.entries(data.aliases).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) } : {}),
+      ...(data.keys && Object.keys(data.keys).length ? { keys: data.keys } : {}),
     };
     const problems = checkConfigData(out);
     if (problems.length) {
@@ -544,6 +545,11 @@ export class ConfigStore {
       data.settings = s as Partial<Settings>;
     });
     return this.getSetting(key);
+  }
+
+  /** The user's key bindings from the file's "keys" (key -> action name; the interface applies them). */
+  keyBindings(): Record<string, string> {
+    return { ...(this.#readShared().keys ?? {}) };
   }
 
   /** The user's command aliases (name -> expansion). */

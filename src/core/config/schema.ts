@@ -583,6 +583,11 @@ export type ConfigData = {
   settings?: Partial<Settings>;
   /** User command aliases (/alias add): name -> expansion. */
   aliases?: Record<string, string>;
+  /**
+   * Key bindings over the interface's keymap: "[input:|roster:|global:]<key>" -> action name or
+   * "none". Only their shape is checked here; the interface checks the keys and actions.
+   */
+  keys?: Record<string, string>;
 };
 
 /** What an alias may be called (like a command name). */
@@ -949,8 +954,8 @@ export function checkConfigData(data: unknown): string[] {
   const problems: string[] = [];
   if (!isPlainObject(data)) return ["the top level must be a JSON object"];
   for (const k of Object.keys(data)) {
-    if (k !== "version" && k !== "accounts" && k !== "settings" && k !== "aliases") {
-      problems.push(`unknown top-level key "${k}" (expected version, accounts, settings, aliases)`);
+    if (k !== "version" && k !== "accounts" && k !== "settings" && k !== "aliases" && k !== "keys") {
+      problems.push(`unknown top-level key "${k}" (expected version, accounts, settings, aliases, keys)`);
     }
   }
   if (data.version !== undefined) {
@@ -1016,6 +1021,12 @@ export function checkConfigData(data: unknown): string[] {
       if (p) problems.push(`aliases: ${p}`);
     }
   }
+  if (data.keys !== undefined) {
+    if (!isPlainObject(data.keys)) problems.push("keys must be an object of key -> action name");
+    else for (const [k, v] of Object.entries(data.keys)) {
+      if (typeof v !== "string" || !v || !k) problems.push(`keys: "${k}" must name an action (a string), or "none"`);
+    }
+  }
   return problems;
 }
 
@@ -1064,7 +1075,7 @@ function objectSchema(defs: readonly KeyDef[]): JsonSchema {
 }
 
 /** The `properties` of the config file's root object, for conf's `schema` option. */
-export function confSchema(): { version: JsonSchema; accounts: JsonSchema; settings: JsonSchema; aliases: JsonSchema } {
+export function confSchema(): { version: JsonSchema; accounts: JsonSchema; settings: JsonSchema; aliases: JsonSchema; keys: JsonSchema } {
   return {
     version: { type: "integer", const: CONFIG_VERSION, description: "Config file format version." },
     accounts: {
@@ -1074,6 +1085,7 @@ export function confSchema(): { version: JsonSchema; accounts: JsonSchema; setti
     },
     settings: { ...objectSchema(SETTINGS), description: "Global settings." },
     aliases: { type: "object", description: "Command aliases: name -> expansion.", additionalProperties: { type: "string", minLength: 1 } },
+    keys: { type: "object", description: "Key bindings: [input:|roster:|global:]<key> -> action name, or none.", additionalProperties: { type: "string", minLength: 1 } },
   };
 }
 

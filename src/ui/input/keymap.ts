@@ -186,7 +186,65 @@ function buildIndex(map: readonly Binding[]): Map<Scope, Map<string, Action>> {
   return index;
 }
 
-const INDEX = buildIndex(KEYMAP);
+let INDEX = buildIndex(KEYMAP);
+
+const APP_COMMANDS: ReadonlySet<string> = new Set<AppCommand>(KEYMAP.flatMap((b) => (isLineAction(b.action) || b.action.type === "tab-goto" ? [] : [b.action.type as AppCommand])));
+
+/** The action a name in the config file's "keys" means: a line edit, an app command, or tab-1..tab-9. */
+export function actionByName(name: string): Action | undefined {
+  if (LINE_EDITS.has(name)) return { type: name as LineEdit };
+  if (APP_COMMANDS.has(name)) return { type: name as AppCommand };
+  const tab = /^tab-([1-9])$/.exec(name);
+  return tab ? { type: "tab-goto", index: Number(tab[1]) - 1 } : undefined;
+}
+
+/** The name the config file's "keys" uses for an action. */
+export function actionName(a: Action): string {
+  return a.type === "tab-goto" ? `tab-${a.index + 1}` : a.type;
+}
+
+/** Every action name the config file's "keys" may bind (for help and error messages). */
+export function actionNames(): string[] {
+  return [...LINE_EDITS, ...APP_COMMANDS, ...Array.from({ length: 9 }, (_, i) => `tab-${i + 1}`), "none"];
+}
+
+/**
+ * Apply the config file's "keys" over the table above: `"[input:|roster:|global:]<key>":
+ * "<action>"` binds the key (line edits default to the command line, everything else to
+ * everywhere; the focus's own bindings win over global ones), "none" unbinds it (in that focus,
+ * or without a prefix everywhere). Replaces what an earlier call applied. Returns one message per
+ * entry that could not be applied (a malformed key, an unknown action); the others still apply.
+ */
+export function setKeyBindings(overrides: Readonly<Record<string, string>>): string[] {
+  const index = buildIndex(KEYMAP);
+  const problems: string[] = [];
+  for (const [spec, name] of Object.entries(overrides)) {
+    const scoped = /^(input|roster|global):(.+)$/.exec(spec);
+    let id: string;
+    try {
+      id = normalizeKeySpec(scoped ? scoped[2]! : spec);
+    } catch (err) {
+      problems.push(`keys: ${(err as Error).message}`);
+      continue;
+    }
+    const action = name === "none" ? undefined : actionByName(name);
+    if (name !== "none" && !action) {
+      problems.push(`keys: "${spec}": unknown action "${name}" (one of: ${actionNames().join(", ")})`);
+      continue;
+    }
+    if (!action && !scoped) {
+      for (const map of index.values()) map.delete(id); // unbound everywhere
+      continue;
+    }
+    const scope = (scoped?.[1] as Scope | undefined) ?? (action && isLineAction(action) ? "input" : "global");
+    let map = index.get(scope);
+    if (!map) index.set(scope, (map = new Map()));
+    if (action) map.set(id, action);
+    else map.delete(id);
+  }
+  INDEX = index;
+  return problems;
+}
 
 function lookup(id: string, focus: Focus): Action | undefined {
   return INDEX.get(focus)?.get(id) ?? INDEX.get("global")?.get(id);
@@ -206,7 +264,12 @@ export function resolveAction(ev: KeyEvent, focus: Focus): Action | undefined {
   return lookup(keyId({ ...ev, shift: false }), focus);
 }
 
-/** The keys bound to an action type (for help screens), in table order. */
+/** The keys bound to an action type now (the table with the config file's "keys" over it), for help screens. */
 export function keysFor(type: Action["type"], focus?: Scope): string[] {
-  return KEYMAP.filter((b) => b.action.type === type && (focus === undefined || b.focus === focus)).flatMap((b) => b.keys.map(normalizeKeySpec));
+  const out: string[] = [];
+  for (const [scope, map] of INDEX) {
+    if (focus !== undefined && scope !== focus) continue;
+    for (const [id, action] of map) if (action.type === type) out.push(id);
+  }
+  return out;
 }
