@@ -45,6 +45,8 @@ export interface ClientEvents {
    * is attached: without one the accounts are not even tapped.
    */
   xml: [XmlTraffic];
+  /** An account's lag changed: the round trip of its last server ping, ms (undefined: unknown). */
+  lag: [{ account: string; ms: number | undefined }];
 }
 
 export interface ClientOptions {
@@ -183,6 +185,21 @@ export class JabtermClient extends EventEmitter<ClientEvents> {
   }
 
   /** Run `fn` when the client shuts down (features stop their timers here). */
+  readonly #lags = new Map<string, number>();
+
+  /** The round trip of the account's last server ping (XEP-0199), ms; undefined when unknown. */
+  lag(account: string): number | undefined {
+    return this.#lags.get(account);
+  }
+
+  /** For the ping feature: record an account's lag and tell listeners when it changed. */
+  setLag(account: string, ms: number | undefined): void {
+    if (this.#lags.get(account) === ms) return;
+    if (ms === undefined) this.#lags.delete(account);
+    else this.#lags.set(account, ms);
+    this.emit("lag", { account, ms });
+  }
+
   onShutdown(fn: () => void | Promise<void>): void {
     this.#shutdownHooks.push(fn);
   }

@@ -59,6 +59,8 @@ run("the full-screen interface in tmux", () => {
       const got = await peer.nextMessage((m) => m.body === "hello from the terminal");
       expect(got.from.startsWith(me.jid)).toBe(true);
       await term.waitFor(/me: hello from the terminal/);
+      // The status line: the tab's account, online, with its lag (the server ping's round trip).
+      await term.waitFor(/\[work: online · lag \d+ ms\]/);
 
       // A reply with hostile text that Prosody lets through (C1 CSI, bidi override): it shows
       // as inert placeholders and nothing in it acts on the terminal (the screen is not cleared).

@@ -313,6 +313,24 @@ run("presence against Prosody with slixmpp peers", () => {
     expect(t.store.account("w").own).toMatchObject({ show: "xa", auto: { level: "xa" } });
   });
 
+  test("server pings (XEP-0199): the lag is measured at once and every ping_interval, and forgotten offline", async () => {
+    const a = await server.createAccount();
+    const t = await client([{ acct: a, name: "w" }], { ping_interval: 300 });
+    const seen: (number | undefined)[] = [];
+    t.client.on("lag", (e) => e.account === "w" && seen.push(e.ms));
+    await waitFor(() => t.client.lag("w") !== undefined, { message: "the first lag" });
+    const first = t.client.lag("w")!;
+    expect(first).toBeGreaterThanOrEqual(0);
+    expect(first).toBeLessThan(5000);
+    // And again, every ping_interval (counted on the wire: the lag is told only when it changes).
+    let pings = 0;
+    t.client.on("xml", (x) => x.account === "w" && x.direction === "out" && x.text.includes("urn:xmpp:ping") && pings++);
+    await waitFor(() => pings >= 2, { timeout: 10_000, message: "two more pings" });
+    await t.client.engine.get("w").disconnect();
+    await waitFor(() => t.client.lag("w") === undefined, { message: "the lag forgotten offline" });
+    expect(seen.at(-1)).toBeUndefined();
+  });
+
   test("an account connecting while idle starts auto-away, with XEP-0319 idle unless send_idle is off", async () => {
     const [a, p] = await Promise.all([server.createAccount(), server.createAccount()]);
     const peer = await startInfoPeer(server, p);

@@ -273,6 +273,15 @@ export const SETTINGS = [
     description: "Idle time after which online accounts go away (with their away priority); 0 turns auto-away off.",
   },
   {
+    key: "ping_interval",
+    type: "int",
+    unit: "ms",
+    min: 0,
+    max: 3_600_000,
+    default: 60_000,
+    description: "How often each online account pings its server (XEP-0199): keeps an idle connection alive, and the round trip is the lag in the status bar; 0 turns it off. Applies from the next ping or session.",
+  },
+  {
     key: "auto_xa",
     type: "int",
     unit: "ms",
@@ -534,6 +543,7 @@ export interface Settings {
   max_stanza_size: number;
   auto_away: number;
   auto_xa: number;
+  ping_interval: number;
   auto_away_status: string;
   carbons: boolean;
   send_receipts: boolean;

@@ -1,10 +1,10 @@
 /**
- * The status line: the current tab's account (connection status, and our own presence when it
- * is not plain online), in a conversation the peer's best resource (show, resource) and the
+ * The status line: the current tab's account (connection status, our own presence when it is
+ * not plain online, and the lag: the round trip of its last server ping), in a conversation the peer's best resource (show, resource) and the
  * resource lock when one is set, and its encryption policy (pgp:on / pgp:auto); then the last command's result or a hint.
  */
 import { Box, Text } from "ink";
-import { memo, useCallback } from "react";
+import { memo, useCallback, useSyncExternalStore } from "react";
 
 import type { JabtermClient } from "../../core/client.js";
 import { bestResource } from "../../core/store/slices/presence.js";
@@ -38,6 +38,33 @@ export function peerStatus(state: State, account: string, peer: string): PeerSta
 const samePeer = (a: PeerStatus | undefined, b: PeerStatus | undefined): boolean =>
   a === b || (!!a && !!b && a.show === b.show && a.resource === b.resource && a.lock === b.lock && a.lockManual === b.lockManual);
 
+/** The account's lag (its last server ping's round trip, ms), kept current. */
+function useLag(client: JabtermClient, account: string | undefined): number | undefined {
+  const subscribe = useCallback(
+    (changed: () => void) => {
+      const on = (e: { account: string }) => {
+        if (e.account === account) changed();
+      };
+      client.on("lag", on);
+      return () => {
+        client.off("lag", on);
+      };
+    },
+    [client, account],
+  );
+  return useSyncExternalStore(subscribe, () => (account ? client.lag(account) : undefined));
+}
+
+/** "12 ms", "1.3 s". */
+export function formatLag(ms: number): string {
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+/** Dim while it is fine; yellow from 1 s, red from 5 s. */
+function lagStyle(ms: number): { dimColor?: boolean; color?: string } {
+  return ms >= 5000 ? { color: "red" } : ms >= 1000 ? { color: "yellow" } : { dimColor: true };
+}
+
 export interface StatusLineProps {
   client: JabtermClient;
   width: number;
@@ -54,11 +81,14 @@ export const StatusLine = memo(function StatusLine({ client, width, account, pee
   const status = useStoreSelector(client.store, useCallback((s: State) => (name && peer ? peerStatus(s, name, peer) : undefined), [name, peer]), samePeer);
   const show = (status?.show ?? "offline") as keyof typeof PRESENCE_GLYPH;
   const policy = usePolicy(client, name, peer);
+  const lag = useLag(client, name);
   return (
     <Box height={1} width={width} overflow="hidden">
       {account ? (
         <Box flexShrink={0}>
-          <Text color={accountColor(account.name)}>{`[${account.name}: ${account.status}${account.status === "online" && ownShow && ownShow !== "online" ? ` · ${ownShow}` : ""}] `}</Text>
+          <Text color={accountColor(account.name)}>{`[${account.name}: ${account.status}${account.status === "online" && ownShow && ownShow !== "online" ? ` · ${ownShow}` : ""}`}</Text>
+          {account.status === "online" && lag !== undefined ? <Text {...lagStyle(lag)}>{` · lag ${formatLag(lag)}`}</Text> : null}
+          <Text color={accountColor(account.name)}>{"] "}</Text>
         </Box>
       ) : null}
       {status && peer ? (

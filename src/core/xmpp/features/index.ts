@@ -5,6 +5,7 @@ import { installChat } from "./chat.js";
 import { installDisco } from "./discovery.js";
 import { installPgp } from "./pgp.js";
 import { installMuc } from "./muc.js";
+import { installPing } from "./ping.js";
 import { installBookmarks } from "./muc-bookmarks.js";
 import { installPresence } from "./presence.js";
 import { installRoster } from "./roster.js";
@@ -18,4 +19,5 @@ export function installFeatures(ctx: FeatureContext): void {
   installArchive(ctx);
   installMuc(ctx);
   installBookmarks(ctx);
+  installPing(ctx);
 }
