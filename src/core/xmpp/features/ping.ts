@@ -1,12 +1,13 @@
 /**
  * XEP-0199 pings to each online account's server: they keep an idle connection alive through NATs
  * and firewalls, and their round trip is the lag the status bar shows. The first ping goes out as
- * soon as a session is ready, then one every `ping_interval` seconds (0: none). Any answer counts,
+ * soon as a session is ready, then one every `ping_interval` (0: none). Any answer counts,
  * an error included (a server without XEP-0199 still answers); none within the timeout leaves the
  * lag unknown. The lag is not published as an event: hosts ask `client.lag(account)` and listen
  * to the client's "lag".
  */
 import { StanzaError } from "../../errors.js";
+import { tryParseJid } from "../../jid.js";
 import { xml } from "../transport/xml.js";
 import { NS } from "../ns.js";
 import type { FeatureContext } from "./types.js";
@@ -28,7 +29,7 @@ export function installPing(ctx: FeatureContext): void {
     timers.delete(account);
     const acct = ctx.engine.find(account);
     if (disposed || !acct?.online) return;
-    const domain = acct.state.boundJid?.split("@")[1]?.split("/")[0];
+    const domain = acct.state.boundJid ? tryParseJid(acct.state.boundJid)?.domain : undefined;
     const t0 = performance.now();
     let lag: number | undefined;
     try {
